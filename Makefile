@@ -1,0 +1,50 @@
+# cophub — the two commands on a fresh machine are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export COPHUB_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install assets migrate demo lint test-sqlite test-postgres test-e2e services bench bench-pages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets: $(STAMP) node_modules/.package-lock.json
+	$(BIN)/python scripts/build_assets.py
+
+migrate: install
+	$(BIN)/cophub migrate --noinput
+
+demo: migrate
+	$(BIN)/cophub demo
+
+run: assets demo
+	$(BIN)/cophub serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+
+services:
+	bash scripts/ensure_services.sh
+
+test: assets services lint
+	bash scripts/run_tests.sh
+
+bench: bench-pages
+
+bench-pages: assets services
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles src/cophub/static/vendor

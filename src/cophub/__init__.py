@@ -1,0 +1,3 @@
+"""cophub: a platform that runs a government Community of Practice end to end."""
+
+__version__ = "0.1.0"

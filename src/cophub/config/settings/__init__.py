@@ -1,0 +1,2 @@
+# The embedded default: runs with no environment at all. See base.py.
+from .base import *  # noqa: F401,F403

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cophub.core import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("cophub.accounts.urls")),
+    path("", include("cophub.core.urls")),
+    path("", include("cophub.communities.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "cophub.core.views.error_403"
+handler404 = "cophub.core.views.error_404"
