@@ -1,0 +1,54 @@
+"""allauth's signals → cophub services. The tier follows the verified addresses."""
+
+from allauth.account import signals as account_signals
+from allauth.mfa import signals as mfa_signals
+from django.contrib.auth import signals as auth_signals
+from django.dispatch import receiver
+
+from cophub.core.audit import audit_record
+
+from .services import user_tier_refresh
+
+
+@receiver(account_signals.email_confirmed)
+def on_email_confirmed(sender, request, email_address, **kwargs):
+    user_tier_refresh(user=email_address.user, request=request)
+
+
+@receiver(account_signals.email_removed)
+def on_email_removed(sender, request, user, email_address, **kwargs):
+    user_tier_refresh(user=user, request=request)
+
+
+@receiver(account_signals.email_changed)
+def on_email_changed(sender, request, user, **kwargs):
+    user_tier_refresh(user=user, request=request)
+
+
+@receiver(account_signals.user_logged_in)
+def on_logged_in(sender, request, user, **kwargs):
+    audit_record(actor=user, verb="accounts.session.signed_in", request=request)
+
+
+@receiver(auth_signals.user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    audit_record(actor=None, verb="accounts.session.sign_in_failed", request=request,
+                 data={"email": str(credentials.get("email") or credentials.get("username")
+                                    or "")[:254]})
+
+
+@receiver(account_signals.password_changed)
+def on_password_changed(sender, request, user, **kwargs):
+    audit_record(actor=user, verb="accounts.password.changed", request=request)
+
+
+@receiver(mfa_signals.authenticator_added)
+def on_authenticator_added(sender, request, user, authenticator, **kwargs):
+    audit_record(actor=user, verb="accounts.authenticator.added", request=request,
+                 data={"type": authenticator.type})
+
+
+@receiver(mfa_signals.authenticator_removed)
+def on_authenticator_removed(sender, request, user, authenticator, **kwargs):
+    audit_record(actor=user, verb="accounts.authenticator.removed", request=request,
+                 data={"type": authenticator.type})

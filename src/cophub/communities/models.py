@@ -47,6 +47,9 @@ class CommunityRole(models.Model):
         ]
         indexes = [models.Index(fields=["user", "role"])]
 
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role} of {self.community}"
+
 
 class Group(models.Model):
     class Kind(models.TextChoices):
@@ -123,3 +126,6 @@ class Membership(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["user", "state"]), models.Index(fields=["group", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group} ({self.state}, {self.role})"

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cophub.communities import views as communities_views
 from cophub.core import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("cophub.accounts.urls")),
-    path("", include("cophub.core.urls")),
     path("", include("cophub.communities.urls")),
+    path("", communities_views.home_view, name="home"),
     path("django-admin/", admin.site.urls),
 ]
 

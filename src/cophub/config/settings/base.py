@@ -78,9 +78,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "cophub.accounts.middleware.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cophub.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -256,6 +256,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Static and media ------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
@@ -273,8 +274,9 @@ USE_TZ = True
 
 # --- cophub ----------------------------------------------------------------------------
 # Path or URL of CISA's .gov registry that `cophub demo` loads when the registry is empty.
+REPO_DIR = PACKAGE_DIR.parent.parent
 COPHUB_DOTGOV_CSV = env(
-    "COPHUB_DOTGOV_CSV", str(PACKAGE_DIR.parent.parent.parent / "shared/data/dotgov/current-full.csv")
+    "COPHUB_DOTGOV_CSV", str(REPO_DIR.parent / "shared/data/dotgov/current-full.csv")
 )
 
 LOGGING = {

@@ -1,0 +1,112 @@
+import json
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cophub.core.models import AuditEvent
+
+from . import services
+from .decorators import government_required, operator_required
+from .forms import AccountDeleteForm, DirectoryFilterForm, DomainRuleForm, ProfileForm
+from .models import DomainRule
+from .selectors import directory_members
+
+DIRECTORY_PAGE_SIZE = 50
+
+
+@login_required
+def profile_view(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=user)
+        if form.is_valid():
+            services.profile_update(user=user, data=form.cleaned_data,
+                                    interests=form.cleaned_data["interests"], request=request)
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+        user.refresh_from_db()
+    else:
+        form = ProfileForm(instance=user, initial={"interests": user.interests.all()})
+    return render(request, "accounts/profile.html", {
+        "form": form,
+        "addresses": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
+        "mfa_enabled": is_mfa_enabled(user),
+    })
+
+
+@government_required
+def directory_view(request):
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    members = directory_members(
+        q=filters.get("q", ""), organization=filters.get("organization", ""),
+        level=filters.get("level", ""), interest=filters.get("interest"),
+    )
+    page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "accounts/directory.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+    })
+
+
+@login_required
+def export_view(request):
+    data = services.account_export(user=request.user)
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False),
+                            content_type="application/json")
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="cophub-account-{stamp}.json"'
+    return response
+
+
+@login_required
+def delete_view(request):
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.account_delete(user=user, request=request)
+        messages.success(request, "Your account has been deleted.")
+        return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+@operator_required
+def domain_rules_view(request):
+    form = DomainRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule = services.domain_rule_save(actor=request.user, request=request,
+                                             **form.cleaned_data)
+        except services.DomainRuleError as exc:
+            form.add_error("domain", str(exc))
+        else:
+            messages.success(request, f"Saved: {rule.get_kind_display()} for {rule.domain}.")
+            return redirect("accounts:domain_rules")
+    return render(request, "accounts/domain_rules.html", {
+        "form": form, "rules": DomainRule.objects.all(),
+    })
+
+
+@require_POST
+@operator_required
+def domain_rule_delete_view(request, pk: int):
+    rule = get_object_or_404(DomainRule, pk=pk)
+    services.domain_rule_delete(actor=request.user, rule=rule, request=request)
+    messages.success(request, f"Removed the rule for {rule.domain}.")
+    return redirect("accounts:domain_rules")
+
+
+@operator_required
+def audit_view(request):
+    page = Paginator(AuditEvent.objects.all(), 100).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit.html", {"page": page})

@@ -1,0 +1,255 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from cophub.accounts.decorators import mfa_required
+from cophub.core.access import can_view_object
+from cophub.core.models import AuditEvent
+
+from . import selectors, services
+from .forms import GroupForm, InviteForm, JoinRequestForm
+from .models import Community, Group, Membership
+
+
+def _community(slug: str) -> Community:
+    return get_object_or_404(Community, slug=slug)
+
+
+def _visible_group(request, community: Community, slug: str) -> Group:
+    group = get_object_or_404(Group.objects.select_related("community"), community=community,
+                              slug=slug)
+    # 404, not 403: people who may not see a group do not learn that it exists.
+    if not can_view_object(selectors.request_viewer(request), group):
+        raise Http404("No such group")
+    return group
+
+
+def organizer_page(view):
+    """Organizer pages: MFA on, and an organizer of the community in the URL."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, community, *args, **kwargs):
+        community = _community(community)
+        if not selectors.request_viewer(request).is_organizer(community.pk):
+            raise PermissionDenied("Only this community's organizers can see this page.")
+        return mfa_required(view)(request, community, *args, **kwargs)
+
+    return wrapper
+
+
+def group_manager_page(view):
+    """Group management: MFA on, and an organizer of the community or a lead of the group."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, community, group, *args, **kwargs):
+        community = _community(community)
+        group = _visible_group(request, community, group)
+        viewer = selectors.request_viewer(request)
+        if not (viewer.is_organizer(community.pk) or viewer.leads(group.pk)):
+            raise PermissionDenied("Only the group's leads and the community's organizers can "
+                                   "manage it.")
+        return mfa_required(view)(request, community, group, *args, **kwargs)
+
+    return wrapper
+
+
+def home_view(request):
+    viewer = selectors.request_viewer(request)
+    my_groups = []
+    if viewer.is_authenticated:
+        my_groups = list(
+            Membership.objects.filter(user=request.user)
+            .select_related("group__community").order_by("group__community__name", "group__name")
+        )
+    return render(request, "communities/home.html", {
+        "communities": selectors.communities_for_home(), "my_groups": my_groups,
+    })
+
+
+def community_view(request, community):
+    community = _community(community)
+    viewer = selectors.request_viewer(request)
+    groups = list(selectors.group_cards(viewer=viewer, community=community))
+    sections = [(label, [g for g in groups if g.kind == kind]) for kind, label in
+                Group.Kind.choices]
+    return render(request, "communities/community.html", {
+        "community": community,
+        "sections": [(label, items) for label, items in sections if items],
+        "is_organizer": viewer.is_organizer(community.pk),
+    })
+
+
+def group_view(request, community, group):
+    community = _community(community)
+    group = _visible_group(request, community, group)
+    viewer = selectors.request_viewer(request)
+    membership = None
+    if viewer.is_authenticated:
+        membership = Membership.objects.filter(group=group, user=request.user).first()
+    members = list(selectors.group_members(group=group, viewer=viewer))
+    return render(request, "communities/group.html", {
+        "community": community, "group": group, "membership": membership,
+        "leads": [m for m in members if m.role == Membership.Role.LEAD],
+        "members": [m for m in members if m.role == Membership.Role.MEMBER],
+        "can_manage": viewer.is_organizer(community.pk) or viewer.leads(group.pk),
+        "join_form": JoinRequestForm(),
+    })
+
+
+@require_POST
+@login_required
+def group_join_view(request, community, group):
+    community = _community(community)
+    group = _visible_group(request, community, group)
+    form = JoinRequestForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    try:
+        membership = services.group_join(group=group, user=request.user, message=message,
+                                         request=request)
+    except services.MembershipError as exc:
+        messages.error(request, str(exc))
+    else:
+        if membership.state == Membership.State.ACTIVE:
+            messages.success(request, f"You are a member of {group.name}.")
+        else:
+            messages.info(request, f"Your request to join {group.name} is with its leads. "
+                          "We will e-mail you their decision.")
+    return redirect(group)
+
+
+@require_POST
+@login_required
+def group_leave_view(request, community, group):
+    community = _community(community)
+    group = _visible_group(request, community, group)
+    try:
+        services.group_leave(group=group, user=request.user, request=request)
+    except services.MembershipError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"You have left {group.name}.")
+    return redirect(group)
+
+
+@organizer_page
+def organize_view(request, community):
+    viewer = selectors.request_viewer(request)
+    return render(request, "communities/organize.html", {
+        "community": community,
+        "requests": selectors.pending_requests(community=community, viewer=viewer),
+        "groups": selectors.group_cards(viewer=viewer, community=community),
+    })
+
+
+@organizer_page
+def group_create_view(request, community):
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_save(community=community, actor=request.user,
+                                        data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Created {group.name}.")
+            return redirect(group)
+    return render(request, "communities/group_form.html", {
+        "community": community, "form": form, "title": "New group",
+    })
+
+
+@group_manager_page
+def group_manage_view(request, community, group):
+    form = GroupForm(request.POST or None, instance=group, prefix="group")
+    invite_form = InviteForm(prefix="invite")
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_save(community=community, actor=request.user, group=group,
+                                        data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Saved {group.name}.")
+            return redirect("communities:group_manage", community=community.slug,
+                            group=group.slug)
+    viewer = selectors.request_viewer(request)
+    return render(request, "communities/group_manage.html", {
+        "community": community, "group": group, "form": form, "invite_form": invite_form,
+        "memberships": group.memberships.select_related("user").order_by("state", "-role",
+                                                                         "user__name"),
+        "requests": selectors.pending_requests(community=community, viewer=viewer).filter(
+            group=group),
+    })
+
+
+@require_POST
+@group_manager_page
+def group_invite_view(request, community, group):
+    form = InviteForm(request.POST, prefix="invite")
+    if form.is_valid():
+        person = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if person is None:
+            messages.error(request, "No account uses that address. Ask them to create one.")
+        else:
+            services.membership_invite(group=group, user=person, actor=request.user,
+                                       request=request)
+            messages.success(request, f"Invited {person.email}.")
+    else:
+        messages.error(request, "Enter a valid e-mail address.")
+    return redirect("communities:group_manage", community=community.slug, group=group.slug)
+
+
+@require_POST
+@group_manager_page
+def membership_role_view(request, community, group, pk):
+    membership = get_object_or_404(Membership, pk=pk, group=group)
+    role = request.POST.get("role")
+    if role not in Membership.Role.values:
+        messages.error(request, "Choose member or lead.")
+    else:
+        try:
+            services.membership_set_role(membership=membership, role=role, actor=request.user,
+                                         request=request)
+        except services.MembershipError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{membership.user.display_name} is now a {role}.")
+    return redirect("communities:group_manage", community=community.slug, group=group.slug)
+
+
+@require_POST
+@group_manager_page
+def membership_decide_view(request, community, group, pk):
+    membership = get_object_or_404(Membership, pk=pk, group=group)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.membership_decide(membership=membership, actor=request.user, approve=approve,
+                                   request=request)
+    except services.MembershipError as exc:
+        messages.error(request, str(exc))
+    else:
+        verb = "approved" if approve else "declined"
+        messages.success(request, f"Request from {membership.user.display_name} {verb}.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("communities:group_manage", kwargs={"community": community.slug,
+                                                               "group": group.slug})
+    return redirect(next_url)
+
+
+@organizer_page
+def community_audit_view(request, community):
+    events = AuditEvent.objects.filter(scope=community.slug)
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    return render(request, "communities/audit.html", {"community": community, "page": page})

@@ -1,0 +1,305 @@
+"""The e-mail outbox: every message is an `OutgoingMail` row first, and a task sends it.
+
+Other apps call `mail_enqueue` / `mail_enqueue_template` inside the transaction of the action
+that causes the message; nothing calls `send_mail` directly. The row moves
+QUEUED → INFLIGHT → SENT, or back to QUEUED with back-off on an error, or FAILED after
+`MAX_ATTEMPTS`. See docs/adr/0002-email-outbox.md for the guarantees and their limits.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import partial
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, make_msgid
+from django.core.validators import validate_email
+from django.db import connections, transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
+
+from cophub.core.models import OutgoingMail
+
+logger = logging.getLogger(__name__)
+
+Status = OutgoingMail.Status
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(hours=6)
+# A worker that has held a row INFLIGHT this long has died; the sweep hands the row back.
+# Longer than any SMTP conversation (EMAIL_TIMEOUT is 30 s) by a wide margin.
+INFLIGHT_TIMEOUT = timedelta(minutes=15)
+# A QUEUED row this far past its time has probably lost its task (a crash between commit and
+# enqueue, or the queue was down); the sweep enqueues it again.
+LOST_AFTER = timedelta(minutes=1)
+SWEEP_BATCH = 1000
+# The outbox owns this header: it is what makes a resend recognisable as the same message.
+RESERVED_HEADERS = {"message-id"}
+
+
+def mail_enqueue(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    headers: dict[str, str] | None = None,
+    template: str = "",
+    from_email: str | None = None,
+) -> OutgoingMail:
+    """Store one message for `to` and send it once the caller's transaction commits.
+
+    Safe inside `transaction.atomic()`: if the caller rolls back, the row disappears and no
+    task is enqueued. Raises `ValidationError` for a malformed address and `BadHeaderError`
+    for a subject or header that spans lines, so bad input fails here and not in the worker.
+    """
+    validate_email(to)
+    headers = dict(headers or {})
+    _check_one_line(subject, "subject")
+    for name, value in headers.items():
+        if name.lower() in RESERVED_HEADERS:
+            raise ValueError(f"The outbox sets the {name} header itself.")
+        _check_one_line(name, "header name")
+        _check_one_line(value, f"header {name}")
+    from_email = from_email or settings.DEFAULT_FROM_EMAIL
+
+    now = timezone.now()
+    mail = OutgoingMail.objects.create(
+        created_at=now,
+        next_attempt_at=now,
+        to=to,
+        from_email=from_email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers,
+        template=template,
+        message_id=make_msgid(domain=_message_id_domain(from_email)),
+    )
+    # robust: a queue that is down must not turn the caller's committed action into an error;
+    # the row is safe and `outbox_sweep` enqueues it again.
+    transaction.on_commit(partial(_enqueue_send, mail.pk), robust=True)
+    return mail
+
+
+def mail_enqueue_template(
+    *,
+    to: str,
+    template_prefix: str,
+    context: dict,
+    headers: dict[str, str] | None = None,
+    from_email: str | None = None,
+) -> OutgoingMail:
+    """Render `<prefix>_subject.txt`, `<prefix>_message.txt` and, if it exists,
+    `<prefix>_message.html` (allauth's naming), then `mail_enqueue` the result."""
+    subject = render_to_string(f"{template_prefix}_subject.txt", context)
+    subject = " ".join(subject.splitlines()).strip()
+    body_text = render_to_string(f"{template_prefix}_message.txt", context)
+    try:
+        html_template = get_template(f"{template_prefix}_message.html")
+    except TemplateDoesNotExist:
+        body_html = ""
+    else:
+        body_html = html_template.render(context)
+    return mail_enqueue(
+        to=to,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers,
+        template=template_prefix,
+        from_email=from_email,
+    )
+
+
+def outgoing_mail_deliver(*, mail_id: int) -> str:
+    """Send one stored message if it is due, and return the row's status afterwards.
+
+    Sends at most once however often it is called: the QUEUED → INFLIGHT claim happens under
+    a row lock, and only the caller that made the claim sends. On an error the row goes back to
+    QUEUED with exponential back-off (and a deferred task), or to FAILED after MAX_ATTEMPTS.
+    Returns "missing" if the row no longer exists.
+    """
+    mail = _outgoing_mail_claim(mail_id=mail_id, now=timezone.now())
+    if mail is None:
+        return _outgoing_mail_status(mail_id=mail_id)
+    try:
+        _outgoing_mail_message(mail).send()
+    except Exception as exc:  # any failure to hand over: SMTP down, refused, timed out, …
+        return _outgoing_mail_record_failure(mail=mail, error=exc, now=timezone.now())
+    return _outgoing_mail_record_sent(mail=mail, now=timezone.now())
+
+
+def outbox_sweep(*, now: datetime | None = None) -> int:
+    """Recover rows whose task was lost; runs every minute from the scheduler.
+
+    - INFLIGHT for longer than INFLIGHT_TIMEOUT: the worker died mid-send. Back to QUEUED
+      (or FAILED after MAX_ATTEMPTS) and enqueued again. The message may have gone out just
+      before the worker died, so this is the one place a message can be sent twice; it keeps
+      its Message-ID, so receivers and the .eml backend see the same message.
+    - QUEUED and due for longer than LOST_AFTER: enqueued again. A duplicate task is harmless.
+
+    Handles at most SWEEP_BATCH rows of each kind per run. Returns how many rows it touched.
+    """
+    now = now or timezone.now()
+    return _outbox_requeue_stuck(now=now) + _outbox_reenqueue_lost(now=now)
+
+
+# --- internals -------------------------------------------------------------------------
+
+
+def _check_one_line(value: str, what: str) -> None:
+    if "\n" in value or "\r" in value:
+        raise BadHeaderError(f"The {what} must be a single line.")
+
+
+def _message_id_domain(from_email: str) -> str:
+    """The sender's domain, so Message-IDs are ours; Django's default asks DNS for the FQDN."""
+    address = parseaddr(from_email)[1]
+    if "@" in address:
+        return address.rpartition("@")[2]
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def _enqueue_send(mail_id: int, *, run_after: datetime | None = None) -> None:
+    from cophub.core.tasks import outgoing_mail_send_task  # tasks.py imports this module
+
+    task = outgoing_mail_send_task
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            # The immediate backend (tests, no worker) cannot wait; the sweep retries the row
+            # once its next_attempt_at has passed.
+            return
+        task = task.using(run_after=run_after)
+    task.enqueue(mail_id)
+
+
+def _skip_locked() -> bool:
+    return connections[OutgoingMail.objects.db].features.has_select_for_update_skip_locked
+
+
+def _outgoing_mail_claim(*, mail_id: int, now: datetime) -> OutgoingMail | None:
+    """QUEUED and due → INFLIGHT, committed before any network I/O. None if not ours to send.
+
+    On PostgreSQL a row another worker holds is skipped rather than waited for. On SQLite
+    `select_for_update` is a no-op, but the IMMEDIATE transaction mode in the settings takes
+    the database write lock at BEGIN, which serialises the check-and-set just the same.
+    """
+    with transaction.atomic():
+        mail = (
+            OutgoingMail.objects.select_for_update(skip_locked=_skip_locked())
+            .filter(pk=mail_id, status=Status.QUEUED, next_attempt_at__lte=now)
+            .first()
+        )
+        if mail is None:
+            return None
+        mail.status = Status.INFLIGHT
+        mail.inflight_since = now
+        mail.attempts += 1
+        mail.save(update_fields=["status", "inflight_since", "attempts"])
+    return mail
+
+
+def _outgoing_mail_message(mail: OutgoingMail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.body_text,
+        from_email=mail.from_email,
+        to=[mail.to],
+        headers={**mail.headers, "Message-ID": mail.message_id},
+    )
+    if mail.body_html:
+        message.attach_alternative(mail.body_html, "text/html")
+    return message
+
+
+def _outgoing_mail_still_ours(mail: OutgoingMail):
+    """The row as we claimed it; empty if the sweep has since handed it to someone else."""
+    return OutgoingMail.objects.filter(
+        pk=mail.pk, status=Status.INFLIGHT, attempts=mail.attempts
+    )
+
+
+def _outgoing_mail_record_sent(*, mail: OutgoingMail, now: datetime) -> str:
+    updated = _outgoing_mail_still_ours(mail).update(
+        status=Status.SENT, sent_at=now, inflight_since=None, last_error=""
+    )
+    if not updated:
+        logger.warning("Mail %s was sent after the sweep had already requeued it", mail.pk)
+        return _outgoing_mail_status(mail_id=mail.pk)
+    logger.info("Mail %s sent (%s)", mail.pk, mail.message_id)
+    return Status.SENT
+
+
+def _outgoing_mail_record_failure(*, mail: OutgoingMail, error: Exception, now: datetime) -> str:
+    message = f"{type(error).__name__}: {error}"[:2000]
+    if mail.attempts >= MAX_ATTEMPTS:
+        status, next_attempt_at = Status.FAILED, mail.next_attempt_at
+    else:
+        status = Status.QUEUED
+        next_attempt_at = now + min(timedelta(minutes=2**mail.attempts), MAX_BACKOFF)
+    with transaction.atomic():
+        updated = _outgoing_mail_still_ours(mail).update(
+            status=status, next_attempt_at=next_attempt_at, inflight_since=None,
+            last_error=message,
+        )
+        if updated and status == Status.QUEUED:
+            transaction.on_commit(
+                partial(_enqueue_send, mail.pk, run_after=next_attempt_at), robust=True
+            )
+    if not updated:
+        return _outgoing_mail_status(mail_id=mail.pk)
+    log = logger.error if status == Status.FAILED else logger.warning
+    log("Mail %s: attempt %s failed (%s); now %s", mail.pk, mail.attempts, message, status)
+    return status
+
+
+def _outgoing_mail_status(*, mail_id: int) -> str:
+    status = OutgoingMail.objects.filter(pk=mail_id).values_list("status", flat=True).first()
+    return status or "missing"
+
+
+def _outbox_requeue_stuck(*, now: datetime) -> int:
+    with transaction.atomic():
+        stuck = list(
+            OutgoingMail.objects.select_for_update(skip_locked=_skip_locked())
+            .filter(status=Status.INFLIGHT, inflight_since__lt=now - INFLIGHT_TIMEOUT)
+            .order_by("inflight_since")
+            .values_list("pk", "attempts")[:SWEEP_BATCH]
+        )
+        error = "The worker stopped while sending; the message may have been sent already."
+        exhausted = [pk for pk, attempts in stuck if attempts >= MAX_ATTEMPTS]
+        retry = [pk for pk, attempts in stuck if attempts < MAX_ATTEMPTS]
+        OutgoingMail.objects.filter(pk__in=exhausted).update(
+            status=Status.FAILED, inflight_since=None, last_error=error
+        )
+        OutgoingMail.objects.filter(pk__in=retry).update(
+            status=Status.QUEUED, inflight_since=None, next_attempt_at=now, last_error=error
+        )
+        for pk in retry:
+            transaction.on_commit(partial(_enqueue_send, pk), robust=True)
+    if stuck:
+        logger.warning("Outbox sweep: requeued %s and failed %s stuck mails",
+                       len(retry), len(exhausted))
+    return len(stuck)
+
+
+def _outbox_reenqueue_lost(*, now: datetime) -> int:
+    with transaction.atomic():
+        lost = list(
+            OutgoingMail.objects.select_for_update(skip_locked=_skip_locked())
+            .filter(status=Status.QUEUED, next_attempt_at__lt=now - LOST_AFTER)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        # Moving next_attempt_at up to now means a row still waiting behind a long queue gets
+        # at most one extra task per LOST_AFTER, not one per sweep.
+        OutgoingMail.objects.filter(pk__in=lost).update(next_attempt_at=now)
+        for pk in lost:
+            transaction.on_commit(partial(_enqueue_send, pk), robust=True)
+    if lost:
+        logger.info("Outbox sweep: enqueued %s overdue mails again", len(lost))
+    return len(lost)
+

@@ -1,0 +1,72 @@
+"""`/healthz`: 200 with figures when the database and the queue answer, 503 when not."""
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import override_settings
+from django.urls import reverse
+
+from cophub.core.mail import mail_enqueue
+from cophub.core.scheduler import periodic_job_task
+
+pytestmark = pytest.mark.django_db
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def test_healthz_reports_ok_with_database_tasks_and_outbox(client):
+    mail_enqueue(to="ada@agency.gov", subject="Hi", body_text="Hi")  # task not run: queued
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert response.json() == {
+        "status": "ok",
+        "database": {"ok": True, "vendor": connection.vendor},
+        "tasks": {"ok": True, "backend": "django_tasks.backends.immediate.ImmediateBackend",
+                  "queued": 0, "oldest_queued_seconds": None},
+        "outbox": {"queued": 1, "failed": 0},
+    }
+
+
+@override_settings(TASKS=DB_TASKS)
+def test_healthz_counts_tasks_waiting_in_the_database_queue(client):
+    periodic_job_task.enqueue("core.outbox_sweep")
+    periodic_job_task.enqueue("core.outbox_sweep")
+
+    tasks = client.get(reverse("healthz")).json()["tasks"]
+
+    assert tasks["ok"] is True
+    assert tasks["backend"] == "django_tasks_db.backend.DatabaseBackend"
+    assert tasks["queued"] == 2
+    assert tasks["oldest_queued_seconds"] >= 0
+
+
+def test_healthz_is_503_when_the_database_is_down(client):
+    refused = OperationalError('connection to server at "db.internal" failed: refused')
+    with mock.patch.object(connection, "ensure_connection", side_effect=refused):
+        response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["database"] == {"ok": False, "vendor": connection.vendor,
+                                "error": "OperationalError"}
+    assert body["outbox"] == {"queued": None, "failed": None}
+    assert "db.internal" not in response.content.decode()
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_rq.RQBackend",
+                                      "QUEUES": ["default"]}},
+                   RQ_QUEUES={"default": {"URL": "redis://:s3cret@127.0.0.1:1/0"}})
+def test_healthz_is_503_when_redis_is_unreachable_and_does_not_leak_its_url(client):
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    tasks = response.json()["tasks"]
+    assert tasks["ok"] is False
+    assert tasks["backend"] == "django_tasks_rq.backend.RQBackend"
+    assert tasks["error"] == "ConnectionError"
+    assert "s3cret" not in response.content.decode()
