@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COPHUB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install assets migrate demo lint test-sqlite test-postgres test-e2e services bench bench-pages clean
+.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,10 +41,13 @@ services:
 test: assets services lint
 	bash scripts/run_tests.sh
 
-bench: bench-pages
+bench: bench-pages bench-demo
 
 bench-pages: assets services
 	$(BIN)/python bench/pages.py
+
+bench-demo: install services
+	$(BIN)/python bench/demo.py
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles src/cophub/static/vendor
