@@ -16,7 +16,7 @@ from cophub.core.models import AuditEvent
 from . import services
 from .decorators import government_required, operator_required
 from .forms import AccountDeleteForm, DirectoryFilterForm, DomainRuleForm, ProfileForm
-from .models import DomainRule
+from .models import DomainRule, User
 from .selectors import directory_members
 
 DIRECTORY_PAGE_SIZE = 50
@@ -26,13 +26,14 @@ DIRECTORY_PAGE_SIZE = 50
 def profile_view(request):
     user = request.user
     if request.method == "POST":
-        form = ProfileForm(request.POST, instance=user)
+        # The form validates a copy: a ModelForm writes into its instance while cleaning, and
+        # the service (which decides what changed and audits it) must see the stored values.
+        form = ProfileForm(request.POST, instance=User.objects.get(pk=user.pk))
         if form.is_valid():
             services.profile_update(user=user, data=form.cleaned_data,
                                     interests=form.cleaned_data["interests"], request=request)
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile")
-        user.refresh_from_db()
     else:
         form = ProfileForm(instance=user, initial={"interests": user.interests.all()})
     return render(request, "accounts/profile.html", {

@@ -36,7 +36,7 @@ def request_viewer(request) -> Viewer:
 
 
 def groups_visible_to(*, viewer: Viewer, community: Community | None = None) -> QuerySet[Group]:
-    qs = Group.objects.filter(visible_q(viewer, group_field="id"))
+    qs = Group.objects.filter(visible_q(viewer, group_field="id")).select_related("community")
     if community is not None:
         qs = qs.filter(community=community)
     return qs

@@ -20,6 +20,9 @@ from .forms import GroupForm, InviteForm, JoinRequestForm
 from .models import Community, Group, Membership
 
 
+GROUP_PAGE_MEMBERS = 100
+
+
 def _community(slug: str) -> Community:
     return get_object_or_404(Community, slug=slug)
 
@@ -97,11 +100,13 @@ def group_view(request, community, group):
     membership = None
     if viewer.is_authenticated:
         membership = Membership.objects.filter(group=group, user=request.user).first()
-    members = list(selectors.group_members(group=group, viewer=viewer))
+    shown = selectors.group_members(group=group, viewer=viewer)
+    members = shown.filter(role=Membership.Role.MEMBER)
     return render(request, "communities/group.html", {
         "community": community, "group": group, "membership": membership,
-        "leads": [m for m in members if m.role == Membership.Role.LEAD],
-        "members": [m for m in members if m.role == Membership.Role.MEMBER],
+        "leads": shown.filter(role=Membership.Role.LEAD),
+        "members": members[:GROUP_PAGE_MEMBERS],
+        "member_count": members.count(),
         "can_manage": viewer.is_organizer(community.pk) or viewer.leads(group.pk),
         "join_form": JoinRequestForm(),
     })
@@ -171,7 +176,9 @@ def group_create_view(request, community):
 
 @group_manager_page
 def group_manage_view(request, community, group):
-    form = GroupForm(request.POST or None, instance=group, prefix="group")
+    # A copy, so an invalid form does not change the group shown around it.
+    form = GroupForm(request.POST or None, instance=Group.objects.get(pk=group.pk),
+                     prefix="group")
     invite_form = InviteForm(prefix="invite")
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,0 +1,116 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from cophub.accounts.models import DomainRule, Interest, User
+from cophub.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_directory_is_for_government_members_only(client, gov_member, public_user):
+    url = reverse("accounts:directory")
+    assert client.get(url).status_code == 302
+    client.force_login(public_user)
+    assert client.get(url).status_code == 403
+    client.force_login(gov_member)
+    assert client.get(url).status_code == 200
+
+
+def test_directory_filters_and_hides_unlisted_people(client, make_user, gov_member):
+    ai = Interest.objects.create(name="Computer Vision", slug="computer-vision")
+    vision = make_user("ada@nasa.gov", name="Ada Vision")
+    vision.interests.add(ai)
+    User.objects.filter(pk=vision.pk).update(level="federal", organization="NASA")
+    make_user("hidden@nasa.gov", name="Hidden Person")
+    User.objects.filter(email="hidden@nasa.gov").update(in_directory=False)
+    make_user("pat@example.com", name="Pat Public")
+    client.force_login(gov_member)
+    page = client.get(reverse("accounts:directory")).content.decode()
+    assert "Ada Vision" in page and "Hidden Person" not in page and "Pat Public" not in page
+    page = client.get(reverse("accounts:directory"),
+                      {"interest": "computer-vision"}).content.decode()
+    assert "Ada Vision" in page and "Mia Member" not in page
+    page = client.get(reverse("accounts:directory"), {"organization": "nasa",
+                                                      "level": "federal"}).content.decode()
+    assert "Ada Vision" in page and "Mia Member" not in page
+
+
+def test_directory_bad_filter_shows_an_error_not_a_crash(client, gov_member):
+    client.force_login(gov_member)
+    response = client.get(reverse("accounts:directory"), {"level": "galactic"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_directory_query_count_is_bounded(client, make_user, gov_member,
+                                         django_assert_max_num_queries):
+    interest = Interest.objects.create(name="NLP", slug="nlp")
+    for i in range(60):
+        make_user(f"p{i}@nih.gov").interests.add(interest)
+    client.force_login(gov_member)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("accounts:directory"))
+    assert response.status_code == 200
+
+
+def test_profile_update_and_invalid_time_zone_changes_nothing(client, gov_member):
+    client.force_login(gov_member)
+    url = reverse("accounts:profile")
+    data = {"name": "Mia M.", "organization": "VA", "level": "federal",
+            "job_role": "Data Scientist", "bio": "Hi", "time_zone": "America/Chicago",
+            "in_directory": "on"}
+    assert client.post(url, data).status_code == 302
+    gov_member.refresh_from_db()
+    assert gov_member.name == "Mia M." and gov_member.time_zone == "America/Chicago"
+    response = client.post(url, {**data, "name": "Changed", "time_zone": "Mars/Olympus"})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    gov_member.refresh_from_db()
+    assert gov_member.name == "Mia M."
+
+
+def test_export_contains_the_persons_data_and_nobody_elses(client, gov_member, public_user):
+    client.force_login(gov_member)
+    response = client.get(reverse("accounts:export"))
+    data = json.loads(response.content)
+    assert data["account"]["email"] == "member@va.gov"
+    assert data["account"]["tier"] == "government"
+    assert "pat@example.com" not in response.content.decode()
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_account_deletion_needs_confirmation(client, gov_member):
+    client.force_login(gov_member)
+    url = reverse("accounts:delete")
+    assert client.post(url, {"confirm": "delete"}).status_code == 200
+    assert User.objects.filter(pk=gov_member.pk).exists()
+    assert client.post(url, {"confirm": "DELETE"}).status_code == 302
+    assert not User.objects.filter(pk=gov_member.pk).exists()
+    assert AuditEvent.objects.filter(verb="accounts.account.deleted",
+                                     actor_label="member@va.gov").exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_operator_pages_need_staff_and_mfa(client, make_user, gov_member):
+    url = reverse("accounts:domain_rules")
+    client.force_login(gov_member)
+    assert client.get(url).status_code == 403
+    staff_without_mfa = make_user("ops@gsa.gov", staff=True)
+    client.force_login(staff_without_mfa)
+    assert client.get(url)["Location"] == reverse("mfa_index")
+    operator = make_user("ops2@gsa.gov", staff=True, mfa=True)
+    client.force_login(operator)
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("accounts:audit")).status_code == 200
+
+
+def test_operator_adds_a_rule_and_bad_domain_gets_a_clear_error(client, make_user):
+    operator = make_user("ops@gsa.gov", staff=True, mfa=True)
+    client.force_login(operator)
+    url = reverse("accounts:domain_rules")
+    response = client.post(url, {"domain": "not a domain", "kind": "allow"})
+    assert response.status_code == 200 and "Enter a domain name" in response.content.decode()
+    assert not DomainRule.objects.exists()
+    client.post(url, {"domain": "Partner.ORG", "kind": "allow", "organization": "Lab"})
+    assert DomainRule.objects.get().domain == "partner.org"
