@@ -19,7 +19,6 @@ from . import selectors, services
 from .forms import GroupForm, InviteForm, JoinRequestForm
 from .models import Community, Group, Membership
 
-
 GROUP_PAGE_MEMBERS = 100
 
 
