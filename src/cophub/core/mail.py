@@ -35,6 +35,9 @@ INFLIGHT_TIMEOUT = timedelta(minutes=15)
 # enqueue, or the queue was down); the sweep enqueues it again.
 LOST_AFTER = timedelta(minutes=1)
 SWEEP_BATCH = 1000
+# A deferred task may start a moment before next_attempt_at (RQ schedules in whole seconds,
+# and workers' clocks differ a little); such a task must still send, not give up the retry.
+CLOCK_SLACK = timedelta(seconds=5)
 # The outbox owns this header: it is what makes a resend recognisable as the same message.
 RESERVED_HEADERS = {"message-id"}
 
@@ -52,8 +55,9 @@ def mail_enqueue(
     """Store one message for `to` and send it once the caller's transaction commits.
 
     Safe inside `transaction.atomic()`: if the caller rolls back, the row disappears and no
-    task is enqueued. Raises `ValidationError` for a malformed address and `BadHeaderError`
-    for a subject or header that spans lines, so bad input fails here and not in the worker.
+    task is enqueued. Raises `ValidationError` for a malformed address, `BadHeaderError` for
+    a subject or header that spans lines, and `ValueError` for a Message-ID header (the outbox
+    sets it), so bad input fails here and not in the worker.
     """
     validate_email(to)
     headers = dict(headers or {})
@@ -93,7 +97,10 @@ def mail_enqueue_template(
     from_email: str | None = None,
 ) -> OutgoingMail:
     """Render `<prefix>_subject.txt`, `<prefix>_message.txt` and, if it exists,
-    `<prefix>_message.html` (allauth's naming), then `mail_enqueue` the result."""
+    `<prefix>_message.html` (allauth's naming), then `mail_enqueue` the result.
+
+    Django escapes HTML in every template, `.txt` included: wrap the text templates in
+    `{% autoescape off %}`, as allauth's do, or "O'Brien" arrives as "O&#x27;Brien"."""
     subject = render_to_string(f"{template_prefix}_subject.txt", context)
     subject = " ".join(subject.splitlines()).strip()
     body_text = render_to_string(f"{template_prefix}_message.txt", context)
@@ -117,8 +124,9 @@ def mail_enqueue_template(
 def outgoing_mail_deliver(*, mail_id: int) -> str:
     """Send one stored message if it is due, and return the row's status afterwards.
 
-    Sends at most once however often it is called: the QUEUED → INFLIGHT claim happens under
-    a row lock, and only the caller that made the claim sends. On an error the row goes back to
+    Never sends twice however often it is called: the QUEUED → INFLIGHT claim happens under
+    a row lock, and only the caller that made the claim sends (the one exception, a worker
+    that dies mid-send, is explained in `outbox_sweep`). On an error the row goes back to
     QUEUED with exponential back-off (and a deferred task), or to FAILED after MAX_ATTEMPTS.
     Returns "missing" if the row no longer exists.
     """
@@ -190,7 +198,7 @@ def _outgoing_mail_claim(*, mail_id: int, now: datetime) -> OutgoingMail | None:
     with transaction.atomic():
         mail = (
             OutgoingMail.objects.select_for_update(skip_locked=_skip_locked())
-            .filter(pk=mail_id, status=Status.QUEUED, next_attempt_at__lte=now)
+            .filter(pk=mail_id, status=Status.QUEUED, next_attempt_at__lte=now + CLOCK_SLACK)
             .first()
         )
         if mail is None:

@@ -134,6 +134,7 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cophub",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5},  # fail fast
         }
     }
 else:
@@ -149,7 +150,12 @@ else:
 # --- Tasks -----------------------------------------------------------------------------
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    # A connect time-out so an unreachable Redis fails fast instead of hanging requests and
+    # /healthz (no read time-out: the worker's blocking dequeue must be allowed to wait).
+    _sep = "&" if "?" in REDIS_URL else "?"
+    RQ_QUEUES = {"default": {"URL": f"{REDIS_URL}{_sep}socket_connect_timeout=2",
+                             "DEFAULT_TIMEOUT": 600}}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
     INSTALLED_APPS.append("django_rq")
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

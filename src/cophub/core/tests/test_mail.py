@@ -126,6 +126,18 @@ def test_smtp_failure_requeues_with_backoff_and_later_sends_exactly_once(
     assert (row.status, row.attempts, row.last_error) == (Status.SENT, 2, "")
 
 
+def test_a_retry_that_starts_a_second_early_still_sends(clock):
+    # RQ's scheduler works in whole seconds, so a deferred task can start just before its time.
+    row = enqueue()
+    with mock.patch(LOCMEM_SEND, side_effect=smtplib.SMTPServerDisconnected()):
+        outgoing_mail_deliver(mail_id=row.pk)
+    row.refresh_from_db()
+
+    clock.now = row.next_attempt_at - timedelta(seconds=1)
+    assert outgoing_mail_deliver(mail_id=row.pk) == Status.SENT
+    assert len(django_mail.outbox) == 1
+
+
 def test_backoff_doubles_with_each_failed_attempt(clock):
     row = enqueue()
     with mock.patch(LOCMEM_SEND, side_effect=smtplib.SMTPServerDisconnected()):

@@ -1,9 +1,11 @@
 """Periodic jobs: each run is claimed by exactly one tick, and the task runs the function."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from cophub.core import scheduler
@@ -47,6 +49,31 @@ def test_a_job_is_claimed_again_once_its_interval_has_passed(only_job):
         assert scheduler_tick(now=T0) == ["test.digest"]
         assert scheduler_tick(now=T0 + timedelta(hours=1)) == ["test.digest"]
         assert scheduler_tick(now=T0 + timedelta(hours=1, minutes=30)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_claim_each_run_exactly_once(only_job):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every writer; the race is worth testing on PostgreSQL")
+    workers = 6
+    start = threading.Barrier(workers)
+    claims = []
+
+    def worker():
+        try:
+            start.wait()
+            claims.extend(scheduler_tick(now=T0))
+        finally:
+            connection.close()
+
+    with override_settings(TASKS=DUMMY_TASKS):
+        threads = [threading.Thread(target=worker) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert claims == ["test.digest"]
 
 
 def test_a_losing_worker_does_not_enqueue(only_job):

@@ -7,6 +7,9 @@ The first SIGINT or SIGTERM asks every child to stop gracefully (SIGTERM: gunico
 its requests, the worker its current task); a second one kills them. If any child exits on
 its own, the others are stopped too and `serve` exits with that child's code, so a process
 supervisor (systemd, a container runtime) sees the failure and restarts the whole set.
+Children run in their own process groups so a terminal's Ctrl-C reaches them once, through
+`serve`; a supervisor that must kill hard should kill the whole cgroup (systemd's default),
+since a SIGKILLed `serve` cannot stop its children.
 """
 
 import os
