@@ -1,6 +1,8 @@
 """Writes about communities, groups and memberships. Each is atomic and audited."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cophub.core.access import can_view_object
@@ -17,6 +19,14 @@ class MembershipError(Exception):
 
 def _scope(group: Group) -> str:
     return group.community.slug
+
+
+def _links(group: Group) -> dict[str, str]:
+    """Absolute links for e-mails about a group."""
+    manage = reverse("communities:group_manage", kwargs={"community": group.community.slug,
+                                                         "group": group.slug})
+    return {"group_url": settings.SITE_URL + group.get_absolute_url(),
+            "manage_url": settings.SITE_URL + manage}
 
 
 def community_role_ensure(*, community: Community, user, role: str = CommunityRole.Role.MEMBER,
@@ -67,7 +77,7 @@ def group_join(*, group: Group, user, message: str = "", request=None) -> Member
         for lead in leads:
             mail_enqueue_template(
                 to=lead.user.email, template_prefix="communities/email/join_request",
-                context={"group": group, "requester": user, "message": message},
+                context={"group": group, "requester": user, "message": message, **_links(group)},
             )
     return membership
 
@@ -107,7 +117,7 @@ def membership_decide(*, membership: Membership, actor, approve: bool,
                               "join requests.")
     if membership.state != Membership.State.REQUESTED:
         raise MembershipError("This request has already been decided.")
-    context = {"group": group, "approved": approve, "person": membership.user}
+    context = {"group": group, "approved": approve, "person": membership.user, **_links(group)}
     mail_enqueue_template(to=membership.user.email,
                           template_prefix="communities/email/join_decision", context=context)
     audit_record(actor=actor, verb="communities.membership." + ("approved" if approve
@@ -136,7 +146,8 @@ def membership_invite(*, group: Group, user, actor, request=None) -> Membership:
         audit_record(actor=actor, verb="communities.membership.invited", obj=group,
                      scope=_scope(group), request=request, data={"user": user.email})
         mail_enqueue_template(to=user.email, template_prefix="communities/email/invitation",
-                              context={"group": group, "person": user, "inviter": actor})
+                              context={"group": group, "person": user, "inviter": actor,
+                                       **_links(group)})
     return membership
 
 

@@ -36,6 +36,9 @@ def test_request_group_waits_for_a_lead_who_is_emailed_and_decides(
     assert membership.state == Membership.State.REQUESTED
     assert [m.to for m in mail.outbox] == [["lead@nih.gov"]]
     assert "I run our red team." in mail.outbox[0].body
+    assert "/c/ai-cop/g/ai-security/manage/" in mail.outbox[0].body
+    html = mail.outbox[0].alternatives[0].content
+    assert "I run our red team." in html and "&lt;member@va.gov&gt;" in html
     with django_capture_on_commit_callbacks(execute=True):
         membership_decide(membership=membership, actor=lead, approve=True)
     membership.refresh_from_db()
