@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from cophub.core.models import AuditEvent
@@ -54,9 +55,13 @@ def directory_view(request):
     page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "accounts/directory.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-    })
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    if request.headers.get("HX-Request"):  # htmx: only the results, as the person types
+        response = render(request, "accounts/partials/_directory_results.html", context)
+    else:
+        response = render(request, "accounts/directory.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

@@ -114,3 +114,12 @@ def test_operator_adds_a_rule_and_bad_domain_gets_a_clear_error(client, make_use
     assert not DomainRule.objects.exists()
     client.post(url, {"domain": "Partner.ORG", "kind": "allow", "organization": "Lab"})
     assert DomainRule.objects.get().domain == "partner.org"
+
+
+def test_directory_answers_htmx_with_the_results_only(client, make_user, gov_member):
+    make_user("ada@nasa.gov", name="Ada Vision")
+    client.force_login(gov_member)
+    response = client.get(reverse("accounts:directory"), {"q": "ada"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "Ada Vision" in html and "<form" not in html and "<html" not in html
+    assert "HX-Request" in response["Vary"]
