@@ -18,6 +18,8 @@ US_TIME_ZONES = [
 
 class ProfileForm(ModelForm):
     time_zone = forms.ChoiceField(choices=US_TIME_ZONES)
+    level = forms.ChoiceField(label="Level of government", required=False,
+                              choices=[("", "Not set"), *Level.choices])
     interests = forms.ModelMultipleChoiceField(
         queryset=Interest.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Practice-area topics you follow.",

@@ -74,7 +74,12 @@ def pending_requests(*, community: Community, viewer: Viewer) -> QuerySet[Member
     return qs.select_related("user", "group").order_by("created_at")
 
 
-def communities_for_home() -> QuerySet[Community]:
+def communities_for_home(*, viewer: Viewer) -> QuerySet[Community]:
+    """Communities with their member count and the groups the viewer may see (so a card
+    never counts a group that the viewer would get a 404 for)."""
     return Community.objects.annotate(
         member_count=Count("roles", distinct=True),
-    ).prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("kind", "name")))
+    ).prefetch_related(Prefetch(
+        "groups", to_attr="visible_groups",
+        queryset=groups_visible_to(viewer=viewer).order_by("kind", "name"),
+    ))

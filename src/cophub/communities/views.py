@@ -75,7 +75,7 @@ def home_view(request):
             .select_related("group__community").order_by("group__community__name", "group__name")
         )
     return render(request, "communities/home.html", {
-        "communities": selectors.communities_for_home(), "my_groups": my_groups,
+        "communities": selectors.communities_for_home(viewer=viewer), "my_groups": my_groups,
     })
 
 
