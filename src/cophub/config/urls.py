@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("cophub.accounts.urls")),
     path("", include("cophub.communities.urls")),
+    path("", include("cophub.events.urls")),
     path("", communities_views.home_view, name="home"),
     path("django-admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ QUEUED → INFLIGHT → SENT, or back to QUEUED with back-off on an error, or FA
 
 import logging
 from datetime import datetime, timedelta
+from email.mime.text import MIMEText
 from email.utils import parseaddr
 from functools import partial
 from urllib.parse import urlsplit
@@ -51,6 +52,7 @@ def mail_enqueue(
     headers: dict[str, str] | None = None,
     template: str = "",
     from_email: str | None = None,
+    attachments: list[dict] | None = None,
 ) -> OutgoingMail:
     """Store one message for `to` and send it once the caller's transaction commits.
 
@@ -79,6 +81,7 @@ def mail_enqueue(
         body_text=body_text,
         body_html=body_html,
         headers=headers,
+        attachments=list(attachments or []),
         template=template,
         message_id=make_msgid(domain=_message_id_domain(from_email)),
     )
@@ -95,6 +98,7 @@ def mail_enqueue_template(
     context: dict,
     headers: dict[str, str] | None = None,
     from_email: str | None = None,
+    attachments: list[dict] | None = None,
 ) -> OutgoingMail:
     """Render `<prefix>_subject.txt`, `<prefix>_message.txt` and, if it exists,
     `<prefix>_message.html` (allauth's naming), then `mail_enqueue` the result.
@@ -118,6 +122,7 @@ def mail_enqueue_template(
         headers=headers,
         template=template_prefix,
         from_email=from_email,
+        attachments=attachments,
     )
 
 
@@ -220,6 +225,15 @@ def _outgoing_mail_message(mail: OutgoingMail) -> EmailMultiAlternatives:
     )
     if mail.body_html:
         message.attach_alternative(mail.body_html, "text/html")
+    for item in mail.attachments:
+        # Built by hand so parameters such as `method=REQUEST` on text/calendar survive;
+        # Django's attach() would fold them into the subtype.
+        _maintype, subtype = item.get("mimetype", "text/plain").split("/", 1)
+        part = MIMEText(item["content"], subtype, "utf-8")
+        for name, value in item.get("params", {}).items():
+            part.set_param(name, value)
+        part.add_header("Content-Disposition", "attachment", filename=item["filename"])
+        message.attach(part)
     return message
 
 

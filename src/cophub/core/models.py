@@ -50,6 +50,9 @@ class OutgoingMail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    # Text attachments such as calendar invites: [{"filename", "content", "mimetype",
+    # "params"}]. Binary files are linked, never mailed.
+    attachments = models.JSONField(default=list, blank=True)
     message_id = models.CharField(max_length=300, unique=True)
     template = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

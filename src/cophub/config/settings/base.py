@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cophub.core",
     "cophub.accounts",
     "cophub.communities",
+    "cophub.events",
 ]
 
 MIDDLEWARE = [

@@ -11,3 +11,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="cophub-test-media-"))
 MAIL_DIR = Path(tempfile.mkdtemp(prefix="cophub-test-mail-"))
+
+# A file, not SQLite's shared in-memory database: concurrency tests need real locking
+# (busy waits under WAL), which the in-memory shared cache does not give.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.mkdtemp(prefix="cophub-test-db-")) / "test.sqlite3")
+    }

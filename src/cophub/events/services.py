@@ -1,0 +1,240 @@
+"""Writes about events: registration with exact capacity and a wait-list, cancellation with
+promotion, event changes that re-invite registrants. Each is atomic and audited; mail goes
+through the outbox in the same transaction."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cophub.communities.selectors import viewer_for
+from cophub.core.access import can_view_object
+from cophub.core.audit import audit_record
+from cophub.core.mail import mail_enqueue_template
+
+from .ical import invite_attachment
+from .models import Event, Question, Registration
+
+
+class RegistrationError(Exception):
+    """A registration the rules do not allow; the message is for people."""
+
+
+class RegistrationClosed(RegistrationError):
+    MESSAGES = {
+        "not_open": "Registration for this event has not opened yet.",
+        "closed": "Registration for this event has closed.",
+        "past": "This event has already taken place.",
+        "cancelled": "This event has been cancelled.",
+        "draft": "This event is not published yet.",
+    }
+
+    def __init__(self, state: str):
+        self.state = state
+        super().__init__(self.MESSAGES.get(state, "Registration is not open."))
+
+
+class RegistrationNotAllowed(RegistrationError):
+    pass
+
+
+class AnswersInvalid(RegistrationError):
+    def __init__(self, errors: dict[int, str]):
+        self.errors = errors
+        super().__init__("Please answer the registration questions.")
+
+
+def _scope(event: Event) -> str:
+    return event.community.slug
+
+
+def answers_clean(*, event: Event, answers: dict) -> dict[str, str]:
+    """Check answers against the event's questions; keys are question ids as strings.
+    Raises AnswersInvalid with an error per question."""
+    clean, errors = {}, {}
+    for question in event.questions.all():
+        value = str(answers.get(str(question.pk), answers.get(question.pk, "")) or "").strip()
+        if question.kind == Question.Kind.YES_NO and value and value not in ("yes", "no"):
+            errors[question.pk] = "Answer yes or no."
+        elif question.kind == Question.Kind.CHOICE and value and value not in question.choices:
+            errors[question.pk] = "Choose one of the options."
+        elif len(value) > 2000:
+            errors[question.pk] = "Keep the answer under 2,000 characters."
+        elif question.required and not value:
+            errors[question.pk] = "This question needs an answer."
+        if value:
+            clean[str(question.pk)] = value
+    if errors:
+        raise AnswersInvalid(errors)
+    return clean
+
+
+def _notify(registration: Registration, *, template: str, method: str | None) -> None:
+    event = registration.event
+    context = {"event": event, "registration": registration, "person": registration.user,
+               "event_url": settings.SITE_URL + event.get_absolute_url()}
+    attachments = ([invite_attachment(event, email=registration.user.email, method=method)]
+                   if method else None)
+    mail_enqueue_template(to=registration.user.email,
+                          template_prefix=f"events/email/{template}", context=context,
+                          attachments=attachments)
+
+
+def registration_create(*, event: Event, user, answers: dict | None = None,
+                        request=None) -> Registration:
+    """Register `user` for `event`. Exactly `capacity` registrations are ever confirmed:
+    the event row is locked (PostgreSQL `SELECT … FOR UPDATE`; SQLite takes its write lock
+    at BEGIN IMMEDIATE), so concurrent registrations queue and the rest are wait-listed in
+    arrival order. Registering twice returns the existing registration.
+
+    Raises RegistrationClosed, RegistrationNotAllowed or AnswersInvalid (nothing changes)."""
+    if not can_view_object(viewer_for(user), event):
+        raise RegistrationNotAllowed("This event is not open to you.")
+    clean_answers = answers_clean(event=event, answers=answers or {})
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        existing = Registration.objects.filter(event=locked, user=user).first()
+        if existing is not None and existing.status != Registration.Status.CANCELLED:
+            return existing
+        state = locked.registration_state()
+        if state != "open":
+            raise RegistrationClosed(state)
+        stats = Registration.objects.filter(event=locked).aggregate(last=Max("arrival"))
+        confirmed = Registration.objects.filter(
+            event=locked, status=Registration.Status.CONFIRMED).count()
+        has_seat = locked.capacity is None or confirmed < locked.capacity
+        now = timezone.now()
+        status = Registration.Status.CONFIRMED if has_seat else Registration.Status.WAITLISTED
+        fields = {"status": status, "answers": clean_answers,
+                  "arrival": (stats["last"] or 0) + 1, "created_at": now,
+                  "confirmed_at": now if has_seat else None, "cancelled_at": None}
+        if existing is not None:  # re-registering after a cancellation: back of the queue
+            for name, value in fields.items():
+                setattr(existing, name, value)
+            existing.save(update_fields=list(fields))
+            registration = existing
+        else:
+            registration = Registration.objects.create(event=locked, user=user, **fields)
+        registration.event = locked
+        audit_record(actor=user, verb=f"events.registration.{status}", obj=locked,
+                     scope=_scope(locked), request=request)
+        if has_seat:
+            _notify(registration, template="registration_confirmed", method="REQUEST")
+        else:
+            _notify(registration, template="registration_waitlisted", method=None)
+    return registration
+
+
+def registration_create_safely(*, event: Event, user, answers=None, request=None):
+    """`registration_create`, retried once if a concurrent request by the same person won
+    the unique constraint (double-click)."""
+    try:
+        return registration_create(event=event, user=user, answers=answers, request=request)
+    except IntegrityError:
+        return Registration.objects.get(event=event, user=user)
+
+
+def _promote_waitlist(event: Event) -> list[Registration]:
+    """Fill free seats from the head of the wait-list. Call with the event locked."""
+    if event.capacity is None:
+        waiting = Registration.objects.filter(event=event,
+                                              status=Registration.Status.WAITLISTED)
+    else:
+        confirmed = Registration.objects.filter(
+            event=event, status=Registration.Status.CONFIRMED).count()
+        free = max(event.capacity - confirmed, 0)
+        if not free:
+            return []
+        waiting = Registration.objects.filter(
+            event=event, status=Registration.Status.WAITLISTED).order_by("arrival")[:free]
+    promoted = list(waiting.select_related("user"))
+    now = timezone.now()
+    for registration in promoted:
+        registration.status = Registration.Status.CONFIRMED
+        registration.confirmed_at = now
+        registration.save(update_fields=["status", "confirmed_at"])
+        registration.event = event
+        audit_record(actor=None, verb="events.registration.promoted", obj=event,
+                     scope=_scope(event), data={"user": registration.user.email})
+        _notify(registration, template="registration_promoted", method="REQUEST")
+    return promoted
+
+
+def registration_cancel(*, registration: Registration, actor, request=None) -> Registration:
+    """Cancel a registration (by the person or an organizer). A freed seat goes to the head
+    of the wait-list at once, and they are told. Cancelling twice changes nothing."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().select_related("community").get(
+            pk=registration.event_id)
+        registration = Registration.objects.select_related("user").get(pk=registration.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            return registration
+        was_confirmed = registration.status == Registration.Status.CONFIRMED
+        registration.status = Registration.Status.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at"])
+        registration.event = event
+        audit_record(actor=actor, verb="events.registration.cancelled", obj=event,
+                     scope=_scope(event), request=request,
+                     data={"user": registration.user.email})
+        _notify(registration, template="registration_cancelled",
+                method="CANCEL" if was_confirmed else None)
+        if was_confirmed and not event.is_past:
+            _promote_waitlist(event)
+    return registration
+
+
+EVENT_FIELDS = ("kind", "title", "description", "speakers", "starts_at", "ends_at",
+                "time_zone", "join_url", "location", "capacity", "registration_opens_at",
+                "registration_closes_at", "access_level", "status", "group")
+# Changes that registrants' calendars must learn about (a new SEQUENCE and invite).
+INVITE_FIELDS = {"title", "starts_at", "ends_at", "join_url", "location", "description"}
+
+
+def event_save(*, community, actor, data: dict, event: Event | None = None,
+               request=None) -> Event:
+    """Create or edit an event (organizers, and leads for their group's events). Editing a
+    published event bumps SEQUENCE and sends updated invites to confirmed registrants;
+    raising the capacity promotes from the wait-list; cancelling tells everyone."""
+    from django.core.exceptions import PermissionDenied
+
+    viewer = viewer_for(actor)
+    group = data.get("group") or (event.group if event else None)
+    if not (viewer.is_organizer(community.pk) or (group and viewer.leads(group.pk))):
+        raise PermissionDenied("Only organizers and group leads create and edit events.")
+    with transaction.atomic():
+        if event is None:
+            event = Event(community=community, created_by=actor)
+            changed, before_status = set(EVENT_FIELDS), None
+        else:
+            event = Event.objects.select_for_update().get(pk=event.pk)
+            before_status = event.status
+            changed = {f for f in EVENT_FIELDS if f in data and getattr(event, f) != data[f]}
+        for name in EVENT_FIELDS:
+            if name in data:
+                setattr(event, name, data[name])
+        event.full_clean()
+        resend = before_status == Event.Status.PUBLISHED and bool(changed & INVITE_FIELDS)
+        cancelled = (before_status != Event.Status.CANCELLED
+                     and event.status == Event.Status.CANCELLED and before_status is not None)
+        if resend or cancelled:
+            event.sequence += 1
+        event.save()
+        audit_record(actor=actor, verb="events.event." + ("created" if before_status is None
+                                                          else "updated"),
+                     obj=event, scope=community.slug, request=request,
+                     data={"fields": sorted(changed - {"group"})})
+        live = Registration.objects.filter(event=event).exclude(
+            status=Registration.Status.CANCELLED).select_related("user")
+        if cancelled:
+            for registration in live:
+                registration.event = event
+                _notify(registration, template="event_cancelled",
+                        method="CANCEL" if registration.status == "confirmed" else None)
+        elif resend:
+            for registration in live.filter(status=Registration.Status.CONFIRMED):
+                registration.event = event
+                _notify(registration, template="event_updated", method="REQUEST")
+        if "capacity" in changed and event.status == Event.Status.PUBLISHED:
+            _promote_waitlist(event)
+    return event
