@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections
+from django.db import connection
 from django.utils import timezone
 
 from cophub.events.models import Question, Registration
@@ -183,7 +183,7 @@ def test_concurrent_registrations_confirm_exactly_capacity(make_event, make_user
         except Exception as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own connection
 
     threads = [threading.Thread(target=register, args=(p,)) for p in people]
     for t in threads:
