@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COPHUB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo clean
+.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,13 +41,19 @@ services:
 test: assets services lint
 	bash scripts/run_tests.sh
 
-bench: bench-pages bench-demo
+bench: bench-pages bench-demo bench-registration bench-events
 
 bench-pages: assets services
 	$(BIN)/python bench/pages.py
 
 bench-demo: install services
 	$(BIN)/python bench/demo.py
+
+bench-registration: assets services
+	$(BIN)/python bench/registration.py
+
+bench-events: assets services
+	$(BIN)/python bench/events.py
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles src/cophub/static/vendor

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("cophub.accounts.urls")),
     path("", include("cophub.communities.urls")),
     path("", include("cophub.events.urls")),
+    path("", include("cophub.learning.urls")),
     path("", communities_views.home_view, name="home"),
     path("django-admin/", admin.site.urls),
 ]

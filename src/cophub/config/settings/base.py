@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "cophub.accounts",
     "cophub.communities",
     "cophub.events",
+    "cophub.learning",
 ]
 
 MIDDLEWARE = [
