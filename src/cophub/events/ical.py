@@ -4,6 +4,8 @@ Written with the `icalendar` library; only the choice of fields is ours. The UID
 event's stable UUID, so calendars update the same entry; SEQUENCE grows with every change.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, vCalAddress, vText
@@ -75,4 +77,33 @@ def feed_ics(events, *, name: str, join_url_event_ids: frozenset[int] = frozense
     cal = _calendar(name=name)
     for event in events:
         cal.add_component(event_vevent(event, show_join_url=event.pk in join_url_event_ids))
+    return cal.to_ical().decode()
+
+
+# Calendar apps poll a subscribed feed at the interval the feed suggests (RFC 7986
+# REFRESH-INTERVAL; Outlook reads X-PUBLISHED-TTL instead).
+FEED_REFRESH = timedelta(hours=1)
+
+
+def subscription_ics(entries, *, name: str) -> str:
+    """A feed that calendar apps subscribe to (the personal, community and group feeds).
+
+    `entries` are `(event, show_join_url, note)`; a note such as "wait-listed" is added to
+    the summary in brackets, so the person sees it in their calendar. The feed suggests an
+    hourly refresh."""
+    cal = _calendar(name=name)
+    cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    for event, show_join_url, note in entries:
+        vevent = event_vevent(event, show_join_url=show_join_url)
+        if note:
+            vevent["summary"] = vText(f"{event.title} ({note})")
+        cal.add_component(vevent)
+    return cal.to_ical().decode()
+
+
+def event_ics(event, *, show_join_url: bool) -> str:
+    """One event to download and import (METHOD:PUBLISH: a copy, not an invitation)."""
+    cal = _calendar("PUBLISH")
+    cal.add_component(event_vevent(event, show_join_url=show_join_url))
     return cal.to_ical().decode()

@@ -258,6 +258,24 @@ class Feedback(models.Model):
         return f"Feedback on {self.event_id}"
 
 
+class FeedbackRequest(models.Model):
+    """One row per attendee asked for feedback: the constraint makes the survey go out at
+    most once per person and event."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE,
+                              related_name="feedback_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "user"],
+                                               name="one_feedback_request_per_person")]
+
+    def __str__(self) -> str:
+        return f"Feedback request {self.event_id}/{self.user_id}"
+
+
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 

@@ -2,7 +2,10 @@
 promotion, event changes that re-invite registrants. Each is atomic and audited; mail goes
 through the outbox in the same transaction."""
 
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -186,7 +189,7 @@ def registration_cancel(*, registration: Registration, actor, request=None) -> R
 
 EVENT_FIELDS = ("kind", "title", "description", "speakers", "starts_at", "ends_at",
                 "time_zone", "join_url", "location", "capacity", "registration_opens_at",
-                "registration_closes_at", "access_level", "status", "group")
+                "registration_closes_at", "access_level", "status", "group", "recurrence_id")
 # Changes that registrants' calendars must learn about (a new SEQUENCE and invite).
 INVITE_FIELDS = {"title", "starts_at", "ends_at", "join_url", "location", "description"}
 
@@ -237,4 +240,94 @@ def event_save(*, community, actor, data: dict, event: Event | None = None,
                 _notify(registration, template="event_updated", method="REQUEST")
         if "capacity" in changed and event.status == Event.Status.PUBLISHED:
             _promote_waitlist(event)
+    return event
+
+
+QUESTION_FIELDS = ("label", "kind", "choices", "required", "position")
+
+
+def event_questions_save(*, event: Event, actor, questions: list[dict],
+                         request=None) -> list[Question]:
+    """Make `event`'s questions exactly `questions`, in that order. Each item has `label`,
+    `kind`, `choices` (a list of strings, kept for choice questions only), `required` and
+    optionally `id` (an existing question of this event, edited in place so the answers
+    already given stay attached to it). Existing questions left out are deleted.
+
+    Raises ValidationError (nothing changes) for an id of another event, or a choice
+    question with fewer than two options."""
+    with transaction.atomic():
+        existing = {q.pk: q for q in Question.objects.select_for_update().filter(event=event)}
+        kept, saved, changed = set(), [], False
+        for position, item in enumerate(questions):
+            kind = item.get("kind") or Question.Kind.TEXT
+            choices = [c.strip() for c in item.get("choices") or [] if c.strip()]
+            if kind != Question.Kind.CHOICE:
+                choices = []
+            elif len(choices) < 2:
+                raise ValidationError(f"Give “{item['label']}” at least two options.")
+            values = {"label": item["label"].strip(), "kind": kind, "choices": choices,
+                      "required": bool(item.get("required")), "position": position}
+            question_id = item.get("id")
+            if question_id:
+                question = existing.get(int(question_id))
+                if question is None:
+                    raise ValidationError("A question does not belong to this event. "
+                                          "Reload the page and try again.")
+                kept.add(question.pk)
+                if any(getattr(question, f) != v for f, v in values.items()):
+                    for field, value in values.items():
+                        setattr(question, field, value)
+                    question.full_clean(exclude=["event"])
+                    question.save(update_fields=list(QUESTION_FIELDS))
+                    changed = True
+            else:
+                question = Question(event=event, **values)
+                question.full_clean(exclude=["event"])
+                question.save()
+                changed = True
+            saved.append(question)
+        removed = sorted(set(existing) - kept)
+        if removed:
+            Question.objects.filter(pk__in=removed).delete()
+            changed = True
+        if changed:
+            audit_record(actor=actor, verb="events.questions.updated", obj=event,
+                         scope=event.community.slug, request=request,
+                         data={"questions": [q.label for q in saved], "removed": removed})
+    return saved
+
+
+def event_create(*, community, actor, data: dict, questions: list[dict],
+                 occurrences: list[dict] | None = None, request=None) -> list[Event]:
+    """Create an event with its questions — or, given several `occurrences` (each a dict of
+    `starts_at`, `ends_at`, `registration_opens_at`, `registration_closes_at` overriding
+    `data`), one event per occurrence, sharing a new `recurrence_id`. All or nothing.
+
+    Raises PermissionDenied or ValidationError from `event_save`."""
+    occurrences = occurrences or [{}]
+    recurrence = {"recurrence_id": uuid.uuid4()} if len(occurrences) > 1 else {}
+    with transaction.atomic():
+        events = []
+        for occurrence in occurrences:
+            event = event_save(community=community, actor=actor,
+                               data={**data, **occurrence, **recurrence}, request=request)
+            event_questions_save(event=event, actor=actor, questions=questions,
+                                 request=request)
+            events.append(event)
+        if recurrence:
+            audit_record(actor=actor, verb="events.recurrence.created", obj=events[0],
+                         scope=community.slug, request=request,
+                         data={"recurrence_id": str(recurrence["recurrence_id"]),
+                               "events": [e.pk for e in events]})
+    return events
+
+
+def event_edit(*, event: Event, actor, data: dict, questions: list[dict],
+               request=None) -> Event:
+    """Edit one event and its questions together (see `event_save` for the invites it
+    sends)."""
+    with transaction.atomic():
+        event = event_save(community=event.community, actor=actor, data=data, event=event,
+                           request=request)
+        event_questions_save(event=event, actor=actor, questions=questions, request=request)
     return event

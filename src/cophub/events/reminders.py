@@ -1,0 +1,189 @@
+"""Reminders 24 hours and 1 hour before an event, sent by a periodic job every 5 minutes.
+
+Who gets which reminder, with `now` the time the job runs and `start` the event's start:
+
+- "24h": `now + 1h < start <= now + 24h`, and the seat was confirmed by `start - 24h`.
+- "1h":  `now < start <= now + 1h`, and the seat was confirmed by `start - 1h`.
+
+and in both cases only a confirmed registration, of an active account, for a published
+event the person may (still) see under the access policy. Wait-listed and cancelled
+registrations, draft and cancelled events get nothing.
+
+Why "confirmed by the mark": someone who registers (or is promoted from the wait-list)
+inside a reminder's window has just had the confirmation e-mail with the same time and join
+link, and a reminder minutes later would be noise; they still get the next reminder. Why the
+24-hour window ends where the 1-hour one begins: if the job could not run for most of a day,
+the person gets one reminder that says "in an hour", not two at once.
+
+Never twice: a `ReminderSent(registration, kind)` row is inserted in the same transaction as
+the e-mail (the outbox row), and its unique constraint makes a second insert fail; of two
+workers racing for the same reminder exactly one commits, the other rolls back and sends
+nothing. A reminder is not sent again when an event moves later: the registrant already had
+the "updated" e-mail with its new invite.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cophub.communities.models import CommunityRole, Membership
+from cophub.core.access import AccessLevel, Viewer, can_view_object
+from cophub.core.mail import mail_enqueue_template
+from cophub.core.scheduler import periodic
+
+from .models import Event, Registration, ReminderSent
+from .selectors import join_url_visible
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    name: str  # ReminderSent.kind and the e-mail template: events/email/reminder_<name>
+    lead: timedelta  # sent this long before the start …
+    until: timedelta  # … and no longer once the event is this close (the next one's turn)
+
+
+REMINDER_24H = ReminderKind("24h", lead=timedelta(hours=24), until=timedelta(hours=1))
+REMINDER_1H = ReminderKind("1h", lead=timedelta(hours=1), until=timedelta(0))
+REMINDERS = (REMINDER_24H, REMINDER_1H)
+
+# Access levels every signed-in person passes: no need to load memberships for them.
+_OPEN_LEVELS = {AccessLevel.PUBLIC, AccessLevel.SIGNED_IN}
+
+
+def _due_q(kind: ReminderKind, now: datetime) -> Q:
+    return Q(
+        status=Registration.Status.CONFIRMED,
+        user__is_active=True,
+        event__status=Event.Status.PUBLISHED,
+        event__starts_at__gt=now + kind.until,
+        event__starts_at__lte=now + kind.lead,
+    )
+
+
+def reminders_due(*, kind: ReminderKind, now: datetime, after_pk: int = 0,
+                  limit: int = BATCH_SIZE) -> list[Registration]:
+    """The next `limit` registrations (by id, after `after_pk`) due for `kind` and not yet
+    reminded, with their event, community and person: one query."""
+    return list(
+        Registration.objects.filter(_due_q(kind, now), pk__gt=after_pk)
+        # Registrations made before `confirmed_at` existed count from their creation.
+        .alias(confirmed_mark=Coalesce("confirmed_at", "created_at"))
+        .filter(confirmed_mark__lte=F("event__starts_at") - kind.lead)
+        .filter(~Exists(ReminderSent.objects.filter(registration=OuterRef("pk"),
+                                                    kind=kind.name)))
+        .select_related("event__community", "user")
+        .order_by("pk")[:limit]
+    )
+
+
+def reminders_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Send every reminder that is due (see the module docstring for who gets which), at
+    most once each. Works in batches of `batch_size` with a fixed number of queries per
+    batch for the reads, plus the writes of each reminder. Returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    for kind in REMINDERS:
+        after_pk = 0
+        while True:
+            batch = reminders_due(kind=kind, now=now, after_pk=after_pk, limit=batch_size)
+            if not batch:
+                break
+            viewers = _viewers_for(batch)
+            for registration in batch:
+                # The person may have lost access since registering (a group left, a
+                # government address removed): no reminder and no join link then.
+                if can_view_object(viewers[registration.user_id], registration.event):
+                    sent += reminder_send(registration=registration, kind=kind, now=now)
+            # Keyset pagination: rows skipped above (or sent by another worker meanwhile)
+            # are never fetched again in this run.
+            after_pk = batch[-1].pk
+            if len(batch) < batch_size:
+                break
+    if sent:
+        logger.info("Event reminders: sent %s", sent)
+    return sent
+
+
+def reminder_send(*, registration: Registration, kind: ReminderKind, now: datetime) -> bool:
+    """Send one reminder unless it is no longer due or was sent already; True if sent.
+
+    The registration row is locked and checked again (a cancellation may have committed
+    since the batch was read), then the `ReminderSent` row and the outbox row are written in
+    one transaction: a concurrent worker's insert fails on the unique constraint and it
+    sends nothing. A failure to build the message is logged and retried on the next run."""
+    try:
+        with transaction.atomic():
+            # values_list, not exists(): exists() drops the OF clause, and the plain FOR
+            # UPDATE would also lock the event row that registrations queue on.
+            still_due = list(Registration.objects.select_for_update(of=("self",))
+                             .filter(_due_q(kind, now), pk=registration.pk)
+                             .order_by().values_list("pk", flat=True))
+            if not still_due:
+                return False
+            ReminderSent.objects.create(registration=registration, kind=kind.name)
+            event = registration.event
+            mail_enqueue_template(
+                to=registration.user.email,
+                template_prefix=f"events/email/reminder_{kind.name}",
+                context={
+                    "event": event, "registration": registration,
+                    "person": registration.user,
+                    "event_url": settings.SITE_URL + event.get_absolute_url(),
+                    "show_join_url": join_url_visible(event=event, registration=registration),
+                },
+                # RFC 3834: an automatic message; auto-responders should not answer it.
+                headers={"Auto-Submitted": "auto-generated"},
+            )
+    except IntegrityError:
+        # Another worker inserted the same ReminderSent first: it sends, we do not.
+        return False
+    except Exception:
+        logger.exception("Event reminders: could not send the %s reminder for registration "
+                         "%s", kind.name, registration.pk)
+        return False
+    return True
+
+
+def _viewers_for(batch: list[Registration]) -> dict[int, Viewer]:
+    """The access policy's `Viewer` of each person in the batch, as
+    `communities.selectors.viewer_for` builds it per person, but in at most two queries for
+    the whole batch (and none when every event is open to all signed-in people)."""
+    users = {r.user_id: r.user for r in batch}
+    restricted = [r.event for r in batch if r.event.access_level not in _OPEN_LEVELS]
+    groups: dict[int, set[int]] = defaultdict(set)
+    organizer_of: dict[int, set[int]] = defaultdict(set)
+    if restricted:
+        group_ids = {e.group_id for e in restricted if e.group_id}
+        if group_ids:
+            for user_id, group_id in Membership.objects.filter(
+                    user_id__in=users, group_id__in=group_ids,
+                    state=Membership.State.ACTIVE).values_list("user_id", "group_id"):
+                groups[user_id].add(group_id)
+        for user_id, community_id in CommunityRole.objects.filter(
+                user_id__in=users, community_id__in={e.community_id for e in restricted},
+                role=CommunityRole.Role.ORGANIZER).values_list("user_id", "community_id"):
+            organizer_of[user_id].add(community_id)
+    return {
+        user_id: Viewer(user_id=user_id, is_government=user.is_government,
+                        is_staff=user.is_staff, group_ids=frozenset(groups[user_id]),
+                        organizer_community_ids=frozenset(organizer_of[user_id]))
+        for user_id, user in users.items()
+    }
+
+
+@periodic("events.reminders", every=timedelta(minutes=5))
+def event_reminders_send() -> int:
+    """The periodic job: runs every 5 minutes; the windows are wider than that, so a late
+    or missed run still sends what is due."""
+    return reminders_send()
