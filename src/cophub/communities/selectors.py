@@ -1,5 +1,7 @@
 """Reads about communities and groups, always through the access policy."""
 
+from collections import defaultdict
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from cophub.core.access import ANONYMOUS, Viewer, visible_q
@@ -12,21 +14,34 @@ def viewer_for(user) -> Viewer:
     (see `request_viewer`)."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
-    memberships = list(
-        Membership.objects.filter(user=user, state=Membership.State.ACTIVE)
-        .values_list("group_id", "role")
-    )
-    organizer_of = CommunityRole.objects.filter(
-        user=user, role=CommunityRole.Role.ORGANIZER
-    ).values_list("community_id", flat=True)
-    return Viewer(
-        user_id=user.pk,
-        is_government=user.is_government,
-        is_staff=user.is_staff,
-        group_ids=frozenset(g for g, _ in memberships),
-        led_group_ids=frozenset(g for g, role in memberships if role == Membership.Role.LEAD),
-        organizer_community_ids=frozenset(organizer_of),
-    )
+    return viewers_for([user])[user.pk]
+
+
+def viewers_for(users) -> dict[int, Viewer]:
+    """`viewer_for` for many people at once (a batch of reminders, a digest): two queries
+    whatever the number of people."""
+    by_id = {user.pk: user for user in users}
+    groups: dict[int, set[int]] = defaultdict(set)
+    led: dict[int, set[int]] = defaultdict(set)
+    organizer_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, group_id, role in Membership.objects.filter(
+            user_id__in=by_id, state=Membership.State.ACTIVE).values_list(
+            "user_id", "group_id", "role"):
+        groups[user_id].add(group_id)
+        if role == Membership.Role.LEAD:
+            led[user_id].add(group_id)
+    for user_id, community_id in CommunityRole.objects.filter(
+            user_id__in=by_id, role=CommunityRole.Role.ORGANIZER).values_list(
+            "user_id", "community_id"):
+        organizer_of[user_id].add(community_id)
+    return {
+        user_id: Viewer(
+            user_id=user_id, is_government=user.is_government, is_staff=user.is_staff,
+            group_ids=frozenset(groups[user_id]), led_group_ids=frozenset(led[user_id]),
+            organizer_community_ids=frozenset(organizer_of[user_id]),
+        )
+        for user_id, user in by_id.items()
+    }
 
 
 def request_viewer(request) -> Viewer:

@@ -23,7 +23,6 @@ the "updated" e-mail with its new invite.
 """
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,8 +32,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cophub.communities.models import CommunityRole, Membership
-from cophub.core.access import AccessLevel, Viewer, can_view_object
+from cophub.communities.selectors import viewers_for
+from cophub.core.access import can_view_object
 from cophub.core.mail import mail_enqueue_template
 from cophub.core.scheduler import periodic
 
@@ -58,7 +57,6 @@ REMINDER_1H = ReminderKind("1h", lead=timedelta(hours=1), until=timedelta(0))
 REMINDERS = (REMINDER_24H, REMINDER_1H)
 
 # Access levels every signed-in person passes: no need to load memberships for them.
-_OPEN_LEVELS = {AccessLevel.PUBLIC, AccessLevel.SIGNED_IN}
 
 
 def _due_q(kind: ReminderKind, now: datetime) -> Q:
@@ -99,7 +97,7 @@ def reminders_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE)
             batch = reminders_due(kind=kind, now=now, after_pk=after_pk, limit=batch_size)
             if not batch:
                 break
-            viewers = _viewers_for(batch)
+            viewers = viewers_for({r.user for r in batch})
             for registration in batch:
                 # The person may have lost access since registering (a group left, a
                 # government address removed): no reminder and no join link then.
@@ -153,33 +151,6 @@ def reminder_send(*, registration: Registration, kind: ReminderKind, now: dateti
                          "%s", kind.name, registration.pk)
         return False
     return True
-
-
-def _viewers_for(batch: list[Registration]) -> dict[int, Viewer]:
-    """The access policy's `Viewer` of each person in the batch, as
-    `communities.selectors.viewer_for` builds it per person, but in at most two queries for
-    the whole batch (and none when every event is open to all signed-in people)."""
-    users = {r.user_id: r.user for r in batch}
-    restricted = [r.event for r in batch if r.event.access_level not in _OPEN_LEVELS]
-    groups: dict[int, set[int]] = defaultdict(set)
-    organizer_of: dict[int, set[int]] = defaultdict(set)
-    if restricted:
-        group_ids = {e.group_id for e in restricted if e.group_id}
-        if group_ids:
-            for user_id, group_id in Membership.objects.filter(
-                    user_id__in=users, group_id__in=group_ids,
-                    state=Membership.State.ACTIVE).values_list("user_id", "group_id"):
-                groups[user_id].add(group_id)
-        for user_id, community_id in CommunityRole.objects.filter(
-                user_id__in=users, community_id__in={e.community_id for e in restricted},
-                role=CommunityRole.Role.ORGANIZER).values_list("user_id", "community_id"):
-            organizer_of[user_id].add(community_id)
-    return {
-        user_id: Viewer(user_id=user_id, is_government=user.is_government,
-                        is_staff=user.is_staff, group_ids=frozenset(groups[user_id]),
-                        organizer_community_ids=frozenset(organizer_of[user_id]))
-        for user_id, user in users.items()
-    }
 
 
 @periodic("events.reminders", every=timedelta(minutes=5))
