@@ -15,11 +15,11 @@ from django.utils.text import slugify
 
 from cophub.communities.models import Community
 from cophub.communities.selectors import request_viewer, viewer_for
-from cophub.core.access import AccessLevel, can_view_object
+from cophub.core.access import AccessLevel
 from cophub.core.audit import audit_record
 
 from .models import Event, Material
-from .selectors import events_visible_to
+from .selectors import events_visible_to, material_visible
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 ALLOWED_TYPES = {  # extension → content type
@@ -135,7 +135,7 @@ def material_serve_view(request, community, pk, material_pk):
     event = get_object_or_404(events_visible_to(viewer=viewer, community=community), pk=pk)
     material = get_object_or_404(Material, event=event, pk=material_pk)
     material.event = event
-    if not can_view_object(viewer, material):
+    if not material_visible(viewer=viewer, user=request.user, material=material):
         raise Http404("No such material")
     if material.url:
         response = HttpResponseRedirect(material.url)

@@ -95,7 +95,24 @@ def event_registrants(*, event: Event, status: str = "") -> QuerySet[Registratio
     ).order_by("arrival")
 
 
-def materials_visible_to(*, viewer: Viewer, event: Event) -> list[Material]:
+# Callables `(*, viewer, user, material) -> bool` that may open a material the access policy
+# alone would hide. `learning` registers its recording access grants here, so events does
+# not import the app that depends on it.
+MATERIAL_ACCESS_EXTENSIONS: list = []
+
+
+def material_visible(*, viewer: Viewer, user, material: Material) -> bool:
+    """Whether the viewer may open one material (the event must already be visible)."""
+    return can_view_object(viewer, material) or any(
+        extension(viewer=viewer, user=user, material=material)
+        for extension in MATERIAL_ACCESS_EXTENSIONS
+    )
+
+
+def materials_visible_to(*, viewer: Viewer, user, event: Event) -> list[Material]:
     """An event's recordings and slides the viewer may see; each has its own access level
     (government-only by default), independent of the event's."""
-    return [m for m in event.materials.all() if can_view_object(viewer, m)]
+    materials = list(event.materials.all())
+    for material in materials:
+        material.event = event
+    return [m for m in materials if material_visible(viewer=viewer, user=user, material=m)]

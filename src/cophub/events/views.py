@@ -201,7 +201,8 @@ def _render_detail(request, event: Event, *, form: RegistrationForm | None = Non
     show_join_url = selectors.join_url_visible(event=event, registration=registration)
     materials = [(m, _reverse_or_none("events:material", community=event.community.slug,
                                       pk=event.pk, material_pk=m.pk))
-                 for m in selectors.materials_visible_to(viewer=viewer, event=event)]
+                 for m in selectors.materials_visible_to(viewer=viewer, user=request.user,
+                                                    event=event)]
     return render(request, "events/detail.html", {
         "event": event, "community": event.community, "registration": registration,
         "active_registration": active,
