@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
@@ -67,15 +67,6 @@ def viewer_time_zone(request) -> str:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             zone = ""
     return zone or DEFAULT_TIME_ZONE
-
-
-def _reverse_or_none(name: str, **kwargs) -> str | None:
-    """A link to a page another part of the events app provides (calendar files,
-    materials); the page is left out rather than broken if that part is not installed."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
 
 
 def _can_manage(viewer: Viewer, event: Event) -> bool:
@@ -199,10 +190,7 @@ def _render_detail(request, event: Event, *, form: RegistrationForm | None = Non
     confirmed = (selectors.event_confirmed_count(event=event)
                  if event.capacity is not None else None)
     show_join_url = selectors.join_url_visible(event=event, registration=registration)
-    materials = [(m, _reverse_or_none("events:material", community=event.community.slug,
-                                      pk=event.pk, material_pk=m.pk))
-                 for m in selectors.materials_visible_to(viewer=viewer, user=request.user,
-                                                    event=event)]
+    materials = selectors.materials_visible_to(viewer=viewer, user=request.user, event=event)
     return render(request, "events/detail.html", {
         "event": event, "community": event.community, "registration": registration,
         "active_registration": active,
@@ -216,8 +204,6 @@ def _render_detail(request, event: Event, *, form: RegistrationForm | None = Non
         "group_visible": event.group is not None and can_view_object(viewer, event.group),
         "speakers": [line.strip() for line in event.speakers.splitlines() if line.strip()],
         "zone": viewer_time_zone(request),
-        "ics_url": _reverse_or_none("events:event_ics", community=event.community.slug,
-                                    pk=event.pk),
         "materials": materials,
         "can_manage": _can_manage(viewer, event),
     })
