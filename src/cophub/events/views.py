@@ -165,6 +165,7 @@ def event_list_view(request, community):
         "page": past, "query": query.urlencode(), "filtered": any(filters.values()),
         "can_create": viewer.is_organizer(community.pk) or (
             bool(viewer.led_group_ids) and _hostable_groups(viewer, community).exists()),
+        "is_organizer": viewer.is_organizer(community.pk),
     }
     if request.headers.get("HX-Request"):  # htmx: only the results, as the person filters
         response = render(request, "events/partials/_event_results.html", context)
@@ -206,6 +207,7 @@ def _render_detail(request, event: Event, *, form: RegistrationForm | None = Non
         "zone": viewer_time_zone(request),
         "materials": materials,
         "can_manage": _can_manage(viewer, event),
+        "is_organizer": viewer.is_organizer(event.community_id),
     })
 
 

@@ -128,9 +128,12 @@ def _turnout(rng, session, people, *, share, show_rate, regs, atts, always=()):
     chosen = list(always) + [p for p in rng.sample(people, int(len(people) * share))
                              if p not in always]
     duration = session.duration_minutes
+    # Registration opens 30 days ahead; arrival order is time order, as the service makes it.
+    opened = event.starts_at - timedelta(days=30)
+    step = timedelta(days=29) / max(len(chosen), 1)
     for arrival, person in enumerate(chosen, start=1):
         confirmed = event.capacity is None or arrival <= event.capacity
-        created = event.starts_at - timedelta(days=rng.randint(1, 30), minutes=arrival)
+        created = opened + step * arrival
         regs.append(Registration(
             event=event, user=person, arrival=arrival, created_at=created,
             status=Registration.Status.CONFIRMED if confirmed else Registration.Status.WAITLISTED,
@@ -138,7 +141,8 @@ def _turnout(rng, session, people, *, share, show_rate, regs, atts, always=()):
         if not confirmed or not (person in always or rng.random() < show_rate):
             continue
         if person in always or rng.random() < 0.82:
-            minutes = rng.randint(int(duration * 0.8), duration + 10)
+            # Import caps minutes at the session's length, so the demo does too.
+            minutes = rng.randint(int(duration * 0.8), duration)
         else:  # left early: below the half-session threshold, no credit
             minutes = rng.randint(3, duration // 2 - 1)
         atts.append(Attendance(event=event, user=person, minutes=minutes,
