@@ -1,69 +1,22 @@
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cophub.accounts.decorators import mfa_required
-from cophub.core.access import can_view_object
 from cophub.core.models import AuditEvent
 
 from . import selectors, services
+from .decorators import community_or_404, group_manager_page, organizer_page, visible_group_or_404
 from .forms import GroupForm, InviteForm, JoinRequestForm
-from .models import Community, Group, Membership
+from .models import Group, Membership
 
 GROUP_PAGE_MEMBERS = 100
-
-
-def _community(slug: str) -> Community:
-    return get_object_or_404(Community, slug=slug)
-
-
-def _visible_group(request, community: Community, slug: str) -> Group:
-    group = get_object_or_404(Group.objects.select_related("community"), community=community,
-                              slug=slug)
-    # 404, not 403: people who may not see a group do not learn that it exists.
-    if not can_view_object(selectors.request_viewer(request), group):
-        raise Http404("No such group")
-    return group
-
-
-def organizer_page(view):
-    """Organizer pages: MFA on, and an organizer of the community in the URL."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, community, *args, **kwargs):
-        community = _community(community)
-        if not selectors.request_viewer(request).is_organizer(community.pk):
-            raise PermissionDenied("Only this community's organizers can see this page.")
-        return mfa_required(view)(request, community, *args, **kwargs)
-
-    return wrapper
-
-
-def group_manager_page(view):
-    """Group management: MFA on, and an organizer of the community or a lead of the group."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, community, group, *args, **kwargs):
-        community = _community(community)
-        group = _visible_group(request, community, group)
-        viewer = selectors.request_viewer(request)
-        if not (viewer.is_organizer(community.pk) or viewer.leads(group.pk)):
-            raise PermissionDenied("Only the group's leads and the community's organizers can "
-                                   "manage it.")
-        return mfa_required(view)(request, community, group, *args, **kwargs)
-
-    return wrapper
 
 
 def home_view(request):
@@ -80,7 +33,7 @@ def home_view(request):
 
 
 def community_view(request, community):
-    community = _community(community)
+    community = community_or_404(community)
     viewer = selectors.request_viewer(request)
     groups = list(selectors.group_cards(viewer=viewer, community=community))
     sections = [(label, [g for g in groups if g.kind == kind]) for kind, label in
@@ -93,8 +46,8 @@ def community_view(request, community):
 
 
 def group_view(request, community, group):
-    community = _community(community)
-    group = _visible_group(request, community, group)
+    community = community_or_404(community)
+    group = visible_group_or_404(request, community, group)
     viewer = selectors.request_viewer(request)
     membership = None
     if viewer.is_authenticated:
@@ -114,8 +67,8 @@ def group_view(request, community, group):
 @require_POST
 @login_required
 def group_join_view(request, community, group):
-    community = _community(community)
-    group = _visible_group(request, community, group)
+    community = community_or_404(community)
+    group = visible_group_or_404(request, community, group)
     form = JoinRequestForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
@@ -135,8 +88,8 @@ def group_join_view(request, community, group):
 @require_POST
 @login_required
 def group_leave_view(request, community, group):
-    community = _community(community)
-    group = _visible_group(request, community, group)
+    community = community_or_404(community)
+    group = visible_group_or_404(request, community, group)
     try:
         services.group_leave(group=group, user=request.user, request=request)
     except services.MembershipError as exc:

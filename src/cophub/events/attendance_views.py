@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from cophub.communities.decorators import organizer_page
 from cophub.communities.models import Community
 from cophub.communities.selectors import request_viewer
-from cophub.communities.views import organizer_page
 from cophub.core.forms import Form
 
 from . import attendance as attendance_services
+from . import attendance_reports
 from . import feedback as feedback_services
 from . import materials as material_services
 from .models import Attendance, Event, Material, Registration
@@ -139,9 +140,9 @@ class AttendanceImportForm(Form):
 
     def clean_report(self):
         report = self.cleaned_data["report"]
-        if report.size > attendance_services.MAX_BYTES:
+        if report.size > attendance_reports.MAX_BYTES:
             raise ValidationError(
-                f"The file is larger than {attendance_services.MAX_BYTES // (1024 * 1024)} MB. "
+                f"The file is larger than {attendance_reports.MAX_BYTES // (1024 * 1024)} MB. "
                 "Export only the participant report of this event.")
         return report
 
@@ -172,7 +173,7 @@ def attendance_import_view(request, community, pk):
     return render(request, TEMPLATES + "import.html", {
         "community": community, "event": event, "form": form, "result": result,
         "shown": attendance_services.SHOWN_ROWS,
-        "format_label": (attendance_services.FORMAT_LABELS.get(result.format)
+        "format_label": (attendance_reports.FORMAT_LABELS.get(result.format)
                          if result else ""),
     }, status=400 if form.errors else 200)
 

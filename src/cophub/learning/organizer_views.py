@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cophub.communities.views import organizer_page
+from cophub.communities.decorators import organizer_page
 
 from . import management, selectors, services
 from .forms import DecisionForm, InstructorForm, SeriesForm, SessionForm, TrackForm

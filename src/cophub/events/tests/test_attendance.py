@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cophub.core.models import AuditEvent
 from cophub.events import attendance as attendance_module
+from cophub.events import attendance_reports
 from cophub.events.attendance import (
     AttendanceError,
     AttendanceImportError,
@@ -192,14 +193,14 @@ def test_malformed_files_are_refused_with_a_clear_message(meeting, organizer, da
 
 def test_a_file_over_the_size_limit_is_refused(meeting, organizer):
     data = (DATA / "zoom_participants.csv").read_bytes()
-    data += b"x" * (attendance_module.MAX_BYTES + 1 - len(data))
+    data += b"x" * (attendance_reports.MAX_BYTES + 1 - len(data))
     with pytest.raises(AttendanceImportError, match="larger than 5 MB"):
         attendance_import(event=meeting, actor=organizer, data=data)
     assert not Attendance.objects.exists()
 
 
 def test_a_report_with_too_many_rows_is_refused_whole(meeting, organizer, monkeypatch):
-    monkeypatch.setattr(attendance_module, "MAX_ROWS", 6)
+    monkeypatch.setattr(attendance_reports, "MAX_ROWS", 6)
     with pytest.raises(AttendanceImportError, match="more than 6 rows"):
         import_sample(meeting, organizer, "zoom_participants.csv")
     assert not Attendance.objects.exists()
@@ -426,7 +427,7 @@ def test_import_page_shows_the_error_and_changes_nothing(client, meeting, organi
 
 def test_import_page_refuses_an_oversized_upload_before_reading_it(client, meeting, organizer,
                                                                    monkeypatch):
-    monkeypatch.setattr(attendance_module, "MAX_BYTES", 100)
+    monkeypatch.setattr(attendance_reports, "MAX_BYTES", 100)
     client.force_login(organizer)
     url = reverse("events:attendance_import", kwargs={"community": "ai-cop", "pk": meeting.pk})
     response = client.post(url, {"report": upload("zoom_participants.csv"),
