@@ -3,17 +3,9 @@ import zoneinfo
 from django import forms
 
 from cophub.core.forms import Form, ModelForm
+from cophub.core.timezones import US_TIME_ZONES
 
 from .models import DomainRule, Interest, Level, User
-
-US_TIME_ZONES = [
-    ("America/New_York", "Eastern"), ("America/Chicago", "Central"),
-    ("America/Denver", "Mountain"), ("America/Phoenix", "Arizona"),
-    ("America/Los_Angeles", "Pacific"), ("America/Anchorage", "Alaska"),
-    ("Pacific/Honolulu", "Hawaii"), ("America/Puerto_Rico", "Atlantic (Puerto Rico, USVI)"),
-    ("Pacific/Guam", "Chamorro (Guam, CNMI)"), ("Pacific/Pago_Pago", "Samoa"),
-    ("UTC", "UTC"),
-]
 
 
 class ProfileForm(ModelForm):

@@ -10,18 +10,10 @@ from django.db import models
 from django.utils.dateparse import parse_datetime
 
 from cophub.core.forms import Form, ModelForm
+from cophub.core.timezones import DEFAULT_TIME_ZONE, US_TIME_ZONES
 
 from .models import Event, Question
 
-US_TIME_ZONES = [
-    ("America/New_York", "Eastern"), ("America/Chicago", "Central"),
-    ("America/Denver", "Mountain"), ("America/Phoenix", "Arizona"),
-    ("America/Los_Angeles", "Pacific"), ("America/Anchorage", "Alaska"),
-    ("Pacific/Honolulu", "Hawaii"), ("America/Puerto_Rico", "Atlantic (Puerto Rico, USVI)"),
-    ("Pacific/Guam", "Chamorro (Guam, CNMI)"), ("Pacific/Pago_Pago", "Samoa"),
-    ("UTC", "UTC"),
-]
-DEFAULT_TIME_ZONE = "America/New_York"
 MAX_OCCURRENCES = 24
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 
