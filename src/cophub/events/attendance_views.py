@@ -21,6 +21,7 @@ from cophub.communities.decorators import organizer_page
 from cophub.communities.models import Community
 from cophub.communities.selectors import request_viewer
 from cophub.core.forms import Form
+from cophub.core.timezones import DEFAULT_TIME_ZONE, US_TIME_ZONES
 
 from . import attendance as attendance_services
 from . import attendance_reports
@@ -32,13 +33,6 @@ from .selectors import events_visible_to
 
 PAGE_SIZE = 100
 TEMPLATES = "events/attendance/"
-REPORT_TIME_ZONES = [
-    ("America/New_York", "Eastern"), ("America/Chicago", "Central"),
-    ("America/Denver", "Mountain"), ("America/Phoenix", "Arizona"),
-    ("America/Los_Angeles", "Pacific"), ("America/Anchorage", "Alaska"),
-    ("Pacific/Honolulu", "Hawaii"), ("America/Puerto_Rico", "Atlantic (Puerto Rico, USVI)"),
-    ("UTC", "UTC"),
-]
 
 
 def _event(community: Community, pk: int) -> Event:
@@ -135,7 +129,7 @@ class AttendanceImportForm(Form):
         choices=[("auto", "Detect automatically"), ("zoom", "Zoom participant report"),
                  ("teams", "Microsoft Teams attendance report")])
     time_zone = forms.ChoiceField(
-        label="Time zone of the times in the report", choices=REPORT_TIME_ZONES,
+        label="Time zone of the times in the report", choices=US_TIME_ZONES,
         help_text="The time zone of the Zoom or Teams account that exported it.")
 
     def clean_report(self):
@@ -150,8 +144,8 @@ class AttendanceImportForm(Form):
 @organizer_page
 def attendance_import_view(request, community, pk):
     event = _event(community, pk)
-    zones = dict(REPORT_TIME_ZONES)
-    initial_zone = event.time_zone if event.time_zone in zones else "America/New_York"
+    zones = dict(US_TIME_ZONES)
+    initial_zone = event.time_zone if event.time_zone in zones else DEFAULT_TIME_ZONE
     form = AttendanceImportForm(request.POST or None, request.FILES or None,
                                 initial={"time_zone": initial_zone})
     result = None

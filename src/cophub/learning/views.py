@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cophub.communities.models import Community
 from cophub.communities.selectors import request_viewer
 from cophub.core.audit import client_ip
+from cophub.core.timezones import DEFAULT_TIME_ZONE
 
 from . import selectors, services
 from .certificates import certificate_pdf
@@ -55,7 +56,7 @@ def series_detail_view(request, community, series):
         "is_organizer": viewer.is_organizer(community.pk),
         "recordings_hidden": selectors.recordings_hidden_from(viewer=viewer, series=series,
                                                               granted=page.granted),
-        "time_zone": getattr(request.user, "time_zone", "") or "America/New_York",
+        "time_zone": getattr(request.user, "time_zone", "") or DEFAULT_TIME_ZONE,
     })
 
 
