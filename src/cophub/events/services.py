@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from cophub.communities.selectors import viewer_for
@@ -51,11 +51,12 @@ def _scope(event: Event) -> str:
     return event.community.slug
 
 
-def answers_clean(*, event: Event, answers: dict) -> dict[str, str]:
-    """Check answers against the event's questions; keys are question ids as strings.
-    Raises AnswersInvalid with an error per question."""
+def answers_clean(*, event: Event, answers: dict, questions=None) -> dict[str, str]:
+    """Check answers against the event's questions (`questions`, if the caller has them
+    loaded); keys are question ids as strings. Raises AnswersInvalid with an error per
+    question."""
     clean, errors = {}, {}
-    for question in event.questions.all():
+    for question in (questions if questions is not None else event.questions.all()):
         value = str(answers.get(str(question.pk), answers.get(question.pk, "")) or "").strip()
         if question.kind == Question.Kind.YES_NO and value and value not in ("yes", "no"):
             errors[question.pk] = "Answer yes or no."
@@ -84,16 +85,18 @@ def _notify(registration: Registration, *, template: str, method: str | None) ->
 
 
 def registration_create(*, event: Event, user, answers: dict | None = None,
-                        request=None) -> Registration:
+                        viewer=None, questions=None, request=None) -> Registration:
     """Register `user` for `event`. Exactly `capacity` registrations are ever confirmed:
     the event row is locked (PostgreSQL `SELECT … FOR UPDATE`; SQLite takes its write lock
     at BEGIN IMMEDIATE), so concurrent registrations queue and the rest are wait-listed in
     arrival order. Registering twice returns the existing registration.
 
+    `viewer` and `questions` spare the queries when the caller (a view) has them already.
     Raises RegistrationClosed, RegistrationNotAllowed or AnswersInvalid (nothing changes)."""
-    if not can_view_object(viewer_for(user), event):
+    if not can_view_object(viewer or viewer_for(user), event):
         raise RegistrationNotAllowed("This event is not open to you.")
-    clean_answers = answers_clean(event=event, answers=answers or {})
+    clean_answers = answers_clean(event=event, answers=answers or {}, questions=questions)
+    scope = _scope(event)
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         existing = Registration.objects.filter(event=locked, user=user).first()
@@ -102,10 +105,10 @@ def registration_create(*, event: Event, user, answers: dict | None = None,
         state = locked.registration_state()
         if state != "open":
             raise RegistrationClosed(state)
-        stats = Registration.objects.filter(event=locked).aggregate(last=Max("arrival"))
-        confirmed = Registration.objects.filter(
-            event=locked, status=Registration.Status.CONFIRMED).count()
-        has_seat = locked.capacity is None or confirmed < locked.capacity
+        stats = Registration.objects.filter(event=locked).aggregate(
+            last=Max("arrival"),
+            confirmed=Count("pk", filter=Q(status=Registration.Status.CONFIRMED)))
+        has_seat = locked.capacity is None or stats["confirmed"] < locked.capacity
         now = timezone.now()
         status = Registration.Status.CONFIRMED if has_seat else Registration.Status.WAITLISTED
         fields = {"status": status, "answers": clean_answers,
@@ -118,9 +121,10 @@ def registration_create(*, event: Event, user, answers: dict | None = None,
             registration = existing
         else:
             registration = Registration.objects.create(event=locked, user=user, **fields)
+        locked.community = event.community  # loaded by the caller; saves a query
         registration.event = locked
         audit_record(actor=user, verb=f"events.registration.{status}", obj=locked,
-                     scope=_scope(locked), request=request)
+                     scope=scope, request=request)
         if has_seat:
             _notify(registration, template="registration_confirmed", method="REQUEST")
         else:
@@ -128,11 +132,13 @@ def registration_create(*, event: Event, user, answers: dict | None = None,
     return registration
 
 
-def registration_create_safely(*, event: Event, user, answers=None, request=None):
+def registration_create_safely(*, event: Event, user, answers=None, viewer=None,
+                               questions=None, request=None):
     """`registration_create`, retried once if a concurrent request by the same person won
     the unique constraint (double-click)."""
     try:
-        return registration_create(event=event, user=user, answers=answers, request=request)
+        return registration_create(event=event, user=user, answers=answers, viewer=viewer,
+                                   questions=questions, request=request)
     except IntegrityError:
         return Registration.objects.get(event=event, user=user)
 

@@ -233,12 +233,14 @@ def event_register_view(request, community, pk):
         messages.error(request, REGISTRATION_STATE_MESSAGES.get(state, "Registration is not "
                                                                        "open."))
         return redirect(event)
-    form = RegistrationForm(request.POST, questions=list(event.questions.all()))
+    questions = list(event.questions.all())
+    form = RegistrationForm(request.POST, questions=questions)
     if not form.is_valid():
         return _render_detail(request, event, form=form)
     try:
         registration = services.registration_create_safely(
-            event=event, user=request.user, answers=form.answers(), request=request)
+            event=event, user=request.user, answers=form.answers(), request=request,
+            viewer=request_viewer(request), questions=questions)
     except services.AnswersInvalid as exc:
         form.add_answer_errors(exc.errors)
         return _render_detail(request, event, form=form)
