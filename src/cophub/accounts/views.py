@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 from allauth.account.models import EmailAddress
@@ -5,11 +6,14 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from cophub.core.models import AuditEvent
@@ -21,6 +25,7 @@ from .models import DomainRule, User
 from .selectors import directory_members
 
 DIRECTORY_PAGE_SIZE = 50
+DIRECTORY_CACHE_SECONDS = 60
 
 
 @login_required
@@ -48,20 +53,39 @@ def profile_view(request):
 def directory_view(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    members = directory_members(
-        q=filters.get("q", ""), organization=filters.get("organization", ""),
-        level=filters.get("level", ""), interest=filters.get("interest"),
-    )
-    page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    results = _directory_results(request, filters=filters, query=query.urlencode(),
+                                 page_number=request.GET.get("page") or "1")
     if request.headers.get("HX-Request"):  # htmx: only the results, as the person types
-        response = render(request, "accounts/partials/_directory_results.html", context)
+        response = HttpResponse(results)
     else:
-        response = render(request, "accounts/directory.html", context)
+        response = render(request, "accounts/directory.html", {"form": form,
+                                                               "results": results})
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _directory_results(request, *, filters: dict, query: str, page_number: str) -> str:
+    """The rendered results for one set of filters and one page. Every government member
+    sees the same results, so they are cached for a short while: the directory is the
+    heaviest page a member opens, and a listing a minute old is fine for finding people."""
+    interest = filters.get("interest")
+    key = "accounts:directory:" + hashlib.sha256(json.dumps(
+        [filters.get("q", ""), filters.get("organization", ""), filters.get("level", ""),
+         interest.slug if interest else "", page_number], ensure_ascii=True,
+    ).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        members = directory_members(
+            q=filters.get("q", ""), organization=filters.get("organization", ""),
+            level=filters.get("level", ""), interest=interest,
+        )
+        page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(page_number)
+        html = render_to_string("accounts/partials/_directory_results.html",
+                                {"page": page, "query": query}, request=request)
+        cache.set(key, str(html), DIRECTORY_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — rendered by our own template above
 
 
 @login_required

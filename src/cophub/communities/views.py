@@ -1,12 +1,16 @@
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from cophub.core.models import AuditEvent
@@ -17,6 +21,7 @@ from .forms import GroupForm, InviteForm, JoinRequestForm
 from .models import Group, Membership
 
 GROUP_PAGE_MEMBERS = 100
+GROUP_SECTIONS_CACHE_SECONDS = 60
 
 
 def home_view(request):
@@ -35,14 +40,37 @@ def home_view(request):
 def community_view(request, community):
     community = community_or_404(community)
     viewer = selectors.request_viewer(request)
-    groups = list(selectors.group_cards(viewer=viewer, community=community))
-    sections = [(label, [g for g in groups if g.kind == kind]) for kind, label in
-                Group.Kind.choices]
     return render(request, "communities/community.html", {
         "community": community,
-        "sections": [(label, items) for label, items in sections if items],
+        "group_sections": _group_sections(request, community=community, viewer=viewer),
         "is_organizer": viewer.is_organizer(community.pk),
     })
+
+
+def _group_sections(request, *, community, viewer) -> str:
+    """The community's group cards, rendered. What a person sees depends only on what the
+    access policy knows of them (signed in, government member, their groups), so the cards
+    are cached for a minute per such combination: this is the page every visitor opens
+    first, and most visitors share a combination. Organizers, who change groups, always
+    see them fresh."""
+    organizer = viewer.is_organizer(community.pk)
+    groups = ",".join(map(str, sorted(viewer.group_ids)))
+    audience = f"{viewer.is_authenticated}:{viewer.is_government}:{groups}"
+    digest = hashlib.sha256(audience.encode()).hexdigest()
+    key = f"communities:group_sections:{community.pk}:{digest}"
+    html = None if organizer else cache.get(key)
+    if html is None:
+        cards = list(selectors.group_cards(viewer=viewer, community=community))
+        sections = [(label, [g for g in cards if g.kind == kind])
+                    for kind, label in Group.Kind.choices]
+        html = str(render_to_string(
+            "communities/partials/_group_sections.html",
+            {"sections": [(label, items) for label, items in sections if items]},
+            request=request,
+        ))
+        if not organizer:
+            cache.set(key, html, GROUP_SECTIONS_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — rendered by our own template above
 
 
 def group_view(request, community, group):

@@ -123,3 +123,11 @@ def test_directory_answers_htmx_with_the_results_only(client, make_user, gov_mem
     html = response.content.decode()
     assert "Ada Vision" in html and "<form" not in html and "<html" not in html
     assert "HX-Request" in response["Vary"]
+
+
+def test_cached_directory_results_still_follow_the_filters(client, make_user, gov_member):
+    make_user("ada@nasa.gov", name="Ada Vision")
+    client.force_login(gov_member)
+    assert "Ada Vision" in client.get(reverse("accounts:directory")).content.decode()
+    filtered = client.get(reverse("accounts:directory"), {"q": "mia"}).content.decode()
+    assert "Ada Vision" not in filtered and "Mia Member" in filtered

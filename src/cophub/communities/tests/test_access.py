@@ -143,3 +143,17 @@ def test_group_page_query_count_does_not_grow_with_members(
     with django_assert_max_num_queries(14):
         response = client.get(group_url(group))
     assert response.status_code == 200 and response.content.decode().count("@") < 5
+
+
+def test_cached_group_cards_never_show_a_government_group_to_the_public(
+        client, groups, community, gov_member, public_user):
+    """The cards are cached per kind of visitor: a government member's visit must not fill
+    the cache that a public participant then reads."""
+    client.force_login(gov_member)
+    assert groups["government"].name in client.get(community.get_absolute_url()).content.decode()
+    client.force_login(public_user)
+    page = client.get(community.get_absolute_url()).content.decode()
+    assert groups["government"].name not in page and groups["public"].name in page
+    client.logout()
+    page = client.get(community.get_absolute_url()).content.decode()
+    assert groups["signed_in"].name not in page
