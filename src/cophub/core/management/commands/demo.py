@@ -8,7 +8,7 @@ import time
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 
 class Command(BaseCommand):
@@ -48,6 +48,13 @@ class Command(BaseCommand):
                 return
             with transaction.atomic():
                 module.build(context=context)
+        # Fresh tables have no planner statistics until autovacuum runs, and without them
+        # PostgreSQL sorts whole tables on disk for the first pages people open.
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE")
+            elif connection.vendor == "sqlite":
+                cursor.execute("PRAGMA optimize")
         for module in builders:
             if hasattr(module, "print_logins"):
                 module.print_logins(context)
