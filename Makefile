@@ -7,12 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COPHUB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events clean
+.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,semantic]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -41,7 +41,7 @@ services:
 test: assets services lint
 	bash scripts/run_tests.sh
 
-bench: bench-pages bench-demo bench-registration bench-events
+bench: bench-pages bench-demo bench-registration bench-events bench-import bench-search-quality bench-search
 
 bench-pages: assets services
 	$(BIN)/python bench/pages.py
@@ -54,6 +54,15 @@ bench-registration: assets services
 
 bench-events: assets services
 	$(BIN)/python bench/events.py
+
+bench-import: install services
+	$(BIN)/python bench/import_usecases.py
+
+bench-search-quality: install services
+	$(BIN)/python bench/search_quality.py
+
+bench-search: assets services
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles src/cophub/static/vendor

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start (or install) what the test suite needs, idempotently: PostgreSQL and Redis for the
 # second database run and the Redis task backend, Chromium for the browser tests, wrk for the
-# benchmarks. Each step does nothing when the thing is already there.
+# benchmarks, libmagic for upload checks. Each step does nothing when the thing is already there.
 set -uo pipefail
 
 apt_updated=0
@@ -20,6 +20,8 @@ apt_install() {
 
 [ -x /usr/lib/chromium/chromium ] || apt_install chromium chromium-driver
 command -v wrk >/dev/null 2>&1 || apt_install wrk
+# libmagic: the library's upload checks identify files by their content (python-magic).
+ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1' || apt_install libmagic1
 
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && ls /etc/postgresql >/dev/null 2>&1; then

@@ -11,6 +11,9 @@ urlpatterns = [
     path("", include("cophub.communities.urls")),
     path("", include("cophub.events.urls")),
     path("", include("cophub.learning.urls")),
+    path("library/", include("cophub.library.urls")),
+    path("use-cases/", include("cophub.usecases.urls")),
+    path("search/", include("cophub.search.urls")),
     path("", communities_views.home_view, name="home"),
     path("django-admin/", admin.site.urls),
 ]

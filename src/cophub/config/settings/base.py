@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "cophub.communities",
     "cophub.events",
     "cophub.learning",
+    "cophub.library",
+    "cophub.usecases",
+    "cophub.search",  # last: it reads every other app's `searchable` module
 ]
 
 MIDDLEWARE = [
@@ -273,6 +276,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# S3-compatible object storage for uploads (the `s3` extra: django-storages with boto3).
+# Files are never public: the bucket is private and cophub streams each file after its
+# access check, so no storage URL is ever handed out.
+if env("COPHUB_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("COPHUB_S3_BUCKET"),
+            "endpoint_url": env("COPHUB_S3_ENDPOINT_URL") or None,
+            "region_name": env("COPHUB_S3_REGION") or None,
+            "access_key": env("COPHUB_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("COPHUB_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -286,6 +306,25 @@ REPO_DIR = PACKAGE_DIR.parent.parent
 COPHUB_DOTGOV_CSV = env(
     "COPHUB_DOTGOV_CSV", str(REPO_DIR.parent / "shared/data/dotgov/current-full.csv")
 )
+
+# Path or URL of OMB's 2025 AI Use Case Inventory (individually reported use cases) that
+# `cophub demo` imports; the demo skips the inventory when it is not there.
+COPHUB_USECASES_CSV = env(
+    "COPHUB_USECASES_CSV",
+    str(REPO_DIR.parent / "shared/data/ai-use-case-inventory-2025/"
+        "2025_individually_reported_AI_use_cases.csv"),
+)
+
+# Library uploads: the largest file accepted, in megabytes.
+COPHUB_UPLOAD_MAX_MB = int(env("COPHUB_UPLOAD_MAX_MB", "100"))
+
+# Search. Embeddings: "local" (all-MiniLM-L6-v2 from the `semantic` extra, loaded offline),
+# "openai" (an OpenAI-compatible /v1/embeddings endpoint), or "none" (lexical search only).
+# Empty means "local" when the `semantic` extra is installed, else "none".
+COPHUB_SEARCH_EMBEDDINGS = env("COPHUB_SEARCH_EMBEDDINGS")
+COPHUB_EMBEDDINGS_URL = env("COPHUB_EMBEDDINGS_URL")  # e.g. http://127.0.0.1:8080/v1
+COPHUB_EMBEDDINGS_MODEL = env("COPHUB_EMBEDDINGS_MODEL", "all-MiniLM-L6-v2")
+COPHUB_EMBEDDINGS_API_KEY = env("COPHUB_EMBEDDINGS_API_KEY")
 
 LOGGING = {
     "version": 1,

@@ -18,3 +18,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.mkdtemp(prefix="cophub-test-db-")) / "test.sqlite3")
     }
+
+# Search: a deterministic hashing "embedding" instead of the model, so tests do not load a
+# 90 MB model in every process; the tests of the real model ask for it themselves.
+COPHUB_SEARCH_EMBEDDINGS = "hashing"
+
+# The demo tests of every app would import the whole 3,611-row inventory; they load the demo
+# without it. The inventory's own tests read the real file from COPHUB_USECASES_CSV_REAL.
+COPHUB_USECASES_CSV_REAL = COPHUB_USECASES_CSV  # noqa: F405
+COPHUB_USECASES_CSV = str(Path(tempfile.gettempdir()) / "cophub-test-no-inventory.csv")
