@@ -62,6 +62,10 @@ class Command(BaseCommand):
             # The control socket defaults to one path per user, which two cophub instances
             # on one host would fight over; serve is the controller here.
             "--no-control-socket",
+            # Search pages carry the query in the URL; the largest request line gunicorn
+            # allows (8190 bytes, default 4094) lets long pasted queries reach the page,
+            # which says how much of them it used.
+            "--limit-request-line", "8190",
         ]
         if access_log:
             gunicorn += ["--access-logfile", "-"]

@@ -16,6 +16,7 @@ from django.db import close_old_connections, connections
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from cophub.core.scheduler import load_periodic_jobs, scheduler_tick
+from cophub.core.signals import worker_starting
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
 
+        for receiver, result in worker_starting.send_robust(sender=type(self)):
+            if isinstance(result, Exception):
+                logger.error("Worker start-up hook %r failed", receiver, exc_info=result)
         ticker = SchedulerThread(interval=tick) if scheduler else None
         if ticker:
             ticker.start()
