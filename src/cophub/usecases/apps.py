@@ -5,3 +5,19 @@ class UsecasesConfig(AppConfig):
     name = "cophub.usecases"
     label = "usecases"
     verbose_name = "AI use case inventory"
+
+    def ready(self) -> None:
+        from cophub.accounts.services import EXPORT_SECTIONS
+
+        EXPORT_SECTIONS.append(_export_contacts)
+
+
+def _export_contacts(*, user) -> dict:
+    """A person's data export says for which agencies they offered to be a contact."""
+    from .models import UseCaseContact
+
+    return {"usecase_contacts": [
+        {"agency": contact.agency.abbreviation, "agency_name": contact.agency.name,
+         "since": contact.created_at.isoformat()}
+        for contact in UseCaseContact.objects.filter(user=user).select_related("agency")
+    ]}

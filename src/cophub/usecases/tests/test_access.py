@@ -176,3 +176,11 @@ def test_a_suborganization_agency_takes_members_of_its_domain_only(
     client.force_login(make_user("nina@nigc.gov", name="Nina Gaming"))
     assert client.post(url, {"listed": "on"}).status_code == 302
     assert UseCaseContact.objects.get().user.email == "nina@nigc.gov"
+
+
+def test_a_contact_finds_their_listing_in_their_data_export(contact):
+    from cophub.accounts.services import account_export
+
+    data = account_export(user=contact)
+
+    assert [c["agency"] for c in data["usecase_contacts"]] == ["VA"]
