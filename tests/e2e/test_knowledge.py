@@ -134,6 +134,10 @@ def test_government_member_finds_and_opens_the_government_only_recording(
     assert response.status == 200
     assert response.headers["content-type"].startswith("application/pdf")
     assert response.body().startswith(b"%PDF")
+    assert response.headers["content-security-policy"] == "sandbox"
+    # ... and a click opens it in the tab (Chromium's viewer works under that policy)
+    response = page.goto(response.url)
+    assert response.status == 200
 
 
 def test_public_participant_never_gets_the_government_only_recording(
