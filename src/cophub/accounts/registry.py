@@ -6,11 +6,7 @@ The registry only supplies organization and level for `.gov` addresses (see
 
 import csv
 import io
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +14,7 @@ from django.utils import timezone
 from cophub.accounts.domains import domain_normalize, level_for_domain_type
 from cophub.accounts.models import RegistryDomain
 from cophub.core.audit import audit_record
+from cophub.core.sources import SourceError, source_read
 
 BATCH_SIZE = 1000
 # The real file is about 2 MB; the cap only stops a wrong URL from filling memory.
@@ -55,27 +52,10 @@ class ImportReport:
 
 
 def _read_source(source: str) -> str:
-    scheme = urllib.parse.urlsplit(source).scheme.lower()
-    if scheme in ("http", "https"):
-        try:
-            with urllib.request.urlopen(source, timeout=URL_TIMEOUT_SECONDS) as response:
-                data = response.read(MAX_SOURCE_BYTES + 1)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise RegistryImportError(f"could not download {source}: {exc}") from exc
-    elif "://" in source:
-        # file://, ftp:// and friends: a path is spelled as a path, and nothing else is
-        # fetched, so an operator's typo cannot reach an unexpected service.
-        raise RegistryImportError(
-            f"unsupported URL scheme {scheme!r}: give a file path or an http(s) URL"
-        )
-    else:
-        try:
-            with Path(source).open("rb") as handle:
-                data = handle.read(MAX_SOURCE_BYTES + 1)
-        except OSError as exc:
-            raise RegistryImportError(f"could not read {source}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_SOURCE_BYTES:
-        raise RegistryImportError(f"{source} is larger than {MAX_SOURCE_BYTES} bytes")
+    try:
+        data = source_read(source, max_bytes=MAX_SOURCE_BYTES, timeout=URL_TIMEOUT_SECONDS)
+    except SourceError as exc:
+        raise RegistryImportError(str(exc)) from exc
     try:
         return data.decode("utf-8-sig")  # the registry is sometimes saved with a BOM
     except UnicodeDecodeError as exc:

@@ -25,6 +25,7 @@ from cophub.accounts.decorators import mfa_required
 from cophub.communities.models import Community, Group
 from cophub.communities.selectors import groups_visible_to, request_viewer
 from cophub.core.access import Viewer, can_view_object
+from cophub.core.csv_export import Echo, csv_safe
 
 from . import selectors, services
 from .forms import (
@@ -372,22 +373,6 @@ def event_registrants_view(request, community, event):
     })
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A spreadsheet cell that cannot run as a formula: registrants write their own names
-    and answers, and a cell starting with = + - @ would be evaluated (CSV injection), so it
-    gets a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @event_manager_page
 def event_registrants_csv_view(request, community, event):
     form = RegistrantFilterForm(request.GET or None)
@@ -397,7 +382,7 @@ def event_registrants_csv_view(request, community, event):
     registrations = selectors.event_registrants(event=event, status=status)
 
     def lines():
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
         yield writer.writerow([csv_safe(c) for c in [
             "Name", "E-mail", "Organization", "Status", "Wait-list position",
             *[q.label for q in questions], f"Registered at ({zone})"]])

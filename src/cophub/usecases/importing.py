@@ -36,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cophub.core.audit import audit_record
+from cophub.core.sources import SourceError, source_read
 
 from . import columns as C
 from .agencies import agency_registry_match, registry_organizations
@@ -120,28 +121,10 @@ def year_from_name(source: str) -> int | None:
 
 
 def _read_source(source: str) -> bytes:
-    scheme = urllib.parse.urlsplit(source).scheme.lower()
-    if scheme in ("http", "https"):
-        try:
-            with urllib.request.urlopen(source, timeout=URL_TIMEOUT_SECONDS) as response:
-                data = response.read(MAX_SOURCE_BYTES + 1)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise InventoryImportError(f"Could not download {source}: {exc}") from exc
-    elif "://" in source:
-        # A path is spelled as a path; nothing but http(s) is fetched, so a typo cannot
-        # reach an unexpected service (file://, ftp://, …).
-        raise InventoryImportError(
-            f"Unsupported URL scheme {scheme!r}: give a file path or an http(s) URL.")
-    else:
-        try:
-            with Path(source).open("rb") as handle:
-                data = handle.read(MAX_SOURCE_BYTES + 1)
-        except OSError as exc:
-            raise InventoryImportError(
-                f"Could not read {source}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_SOURCE_BYTES:
-        raise InventoryImportError(f"{source} is larger than {MAX_SOURCE_BYTES:,} bytes.")
-    return data
+    try:
+        return source_read(source, max_bytes=MAX_SOURCE_BYTES, timeout=URL_TIMEOUT_SECONDS)
+    except SourceError as exc:
+        raise InventoryImportError(str(exc)) from exc
 
 
 def _decode(data: bytes, source: str) -> str:

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cophub.communities.selectors import request_viewer
+from cophub.core.csv_export import Echo, csv_safe
 
 from . import selectors, services
 from .charts import bar_chart
@@ -90,22 +91,6 @@ def usecase_list_view(request):
 
 # --- CSV export -------------------------------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula: agencies wrote these fields, and a
-    cell starting with = + - @ would be evaluated (CSV injection), so it gets a leading
-    quote. (The same rule as the events registrants' export.)"""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 EXPORT_COLUMNS = ["inventory_year", "source_row", *COLUMNS]
 
 
@@ -117,7 +102,7 @@ def usecase_export_view(request):
         "inventory_year", "source_row", "fields")
 
     def lines():
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
         yield writer.writerow(EXPORT_COLUMNS)
         for year, source_row, fields in rows.iterator(chunk_size=500):
             yield writer.writerow([year, source_row,

@@ -240,7 +240,7 @@ def test_empty_file_raises(tmp_path):
 
 
 def test_missing_file_raises(tmp_path):
-    with pytest.raises(RegistryImportError, match="could not read"):
+    with pytest.raises(RegistryImportError, match="(?i)could not read"):
         registry_import(source=str(tmp_path / "nope.csv"))
 
 
@@ -254,7 +254,7 @@ def test_non_utf8_file_raises(write_csv):
 @pytest.mark.parametrize("source", ["file:///etc/passwd", "ftp://example.gov/full.csv",
                                     "gopher://example.gov/"])
 def test_non_http_urls_are_refused(source):
-    with pytest.raises(RegistryImportError, match="unsupported URL scheme"):
+    with pytest.raises(RegistryImportError, match="(?i)unsupported URL scheme"):
         registry_import(source=source)
 
 
@@ -287,7 +287,7 @@ def test_import_from_http_url(write_csv, http_server):
 
 
 def test_http_error_raises(http_server):
-    with pytest.raises(RegistryImportError, match="could not download"):
+    with pytest.raises(RegistryImportError, match="(?i)could not download"):
         registry_import(source=f"{http_server}/missing.csv")
 
 
@@ -318,7 +318,7 @@ def test_command_lists_first_fifty_rejected_rows_then_a_count(write_csv):
 
 
 def test_command_fails_on_unusable_source(tmp_path):
-    with pytest.raises(CommandError, match="could not read"):
+    with pytest.raises(CommandError, match="(?i)could not read"):
         call_command("import_domains", str(tmp_path / "nope.csv"), stdout=StringIO())
 
 
