@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -172,6 +173,28 @@ def start(argv: list[str], *, env: dict, log: Path, cwd: Path = REPO) -> subproc
     with open(log, "ab") as out:
         return subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, process_group=0)
+
+
+def run_measured(argv: list[str], *, env: dict, log: Path, timeout: float, what: str):
+    """Run a child to the end and return (wall seconds, its own rusage, its output).
+    Wall time is seen from here; the rusage is this child's alone (wait4), not its
+    siblings'. SystemExit if it fails or runs over `timeout` seconds."""
+    log.write_text("")
+    started = time.perf_counter()
+    process = start(argv, env=env, log=log)
+    # wait4 gives this child's rusage; a timer bounds it, since wait4 itself cannot.
+    timer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
+    timer.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    output = log.read_text()
+    if process.returncode:
+        raise SystemExit(f"bench: {what} failed ({process.returncode}):\n{output[-4000:]}")
+    return wall, usage, output
 
 
 def stop(process: subprocess.Popen, *, grace: float = 10) -> None:

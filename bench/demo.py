@@ -13,13 +13,9 @@ Prints a table and writes bench/results/demo.json.
 """
 
 import argparse
-import os
 import re
-import signal
 import statistics
 import sys
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -85,20 +81,8 @@ def _measure(env: dict, members: int) -> dict:
     argv = [*common.COPHUB, "demo", "--members", str(members), "--measure"]
     log = Path(env["COPHUB_DATA_DIR"]) / "demo.log"
     with common.CpuMeter([], children="demo") as cpu:
-        started = time.perf_counter()
-        process = common.start(argv, env=env, log=log)
-        # wait4 gives this child's rusage; a timer bounds it, since wait4 itself cannot.
-        timer = threading.Timer(DEMO_TIMEOUT, os.killpg, (process.pid, signal.SIGKILL))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            timer.cancel()
-            process.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - started
-    output = log.read_text()
-    if process.returncode:
-        raise SystemExit(f"bench: cophub demo failed ({process.returncode}):\n{output[-4000:]}")
+        wall, usage, output = common.run_measured(argv, env=env, log=log, timeout=DEMO_TIMEOUT,
+                                                  what="cophub demo")
     reported = MEASURE_LINE.search(output)
     return {
         "wall_s": round(wall, 2),

@@ -16,13 +16,9 @@ Prints a table and writes bench/results/import.json.
 """
 
 import argparse
-import os
 import re
-import signal
 import statistics
 import sys
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,22 +40,8 @@ def measure_import(env: dict, csv: Path, log: Path, *, year: int = 2025,
     command prints. SystemExit if it fails or takes over IMPORT_TIMEOUT seconds."""
     argv = [*common.COPHUB, "import-usecases", str(csv), "--year", str(year), "--measure",
             *extra]
-    log.write_text("")
-    started = time.perf_counter()
-    process = common.start(argv, env=env, log=log)
-    # wait4 gives this child's rusage; a timer bounds it, since wait4 itself cannot.
-    timer = threading.Timer(IMPORT_TIMEOUT, os.killpg, (process.pid, signal.SIGKILL))
-    timer.start()
-    try:
-        _, status, usage = os.wait4(process.pid, 0)
-    finally:
-        timer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    output = log.read_text()
-    if process.returncode:
-        raise SystemExit(f"bench: cophub import-usecases failed ({process.returncode}):\n"
-                         f"{output[-4000:]}")
+    wall, usage, output = common.run_measured(argv, env=env, log=log, timeout=IMPORT_TIMEOUT,
+                                              what="cophub import-usecases")
     summary, own = SUMMARY.search(output), OWN.search(output)
     rows = int(summary.group(2)) if summary else None
     return {
