@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("cophub.learning.urls")),
     path("library/", include("cophub.library.urls")),
     path("use-cases/", include("cophub.usecases.urls")),
+    path("lists/", include("cophub.lists.urls")),
+    path("newsletters/", include("cophub.lists.newsletter_urls")),
     path("search/", include("cophub.search.urls")),
     path("", communities_views.home_view, name="home"),
     path("django-admin/", admin.site.urls),

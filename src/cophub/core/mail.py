@@ -21,7 +21,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
-from cophub.core.models import OutgoingMail
+from cophub.core.models import MailContent, OutgoingMail
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +126,59 @@ def mail_enqueue_template(
     )
 
 
+def mail_content_create(
+    *,
+    from_email: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    headers: dict[str, str] | None = None,
+    message_id: str = "",
+    raw_mime: str = "",
+) -> MailContent:
+    """Store what many copies share (see `mail_enqueue_many`). `message_id` (with <>), if
+    given, is the Message-ID of every copy; `raw_mime` replaces the bodies with a complete
+    MIME entity (a digest). Raises like `mail_enqueue` for multi-line subjects and headers."""
+    headers = dict(headers or {})
+    _check_one_line(subject, "subject")
+    for name, value in headers.items():
+        if name.lower() in RESERVED_HEADERS:
+            raise ValueError(f"The outbox sets the {name} header itself.")
+        _check_one_line(name, "header name")
+        _check_one_line(value, f"header {name}")
+    return MailContent.objects.create(
+        from_email=from_email, subject=subject, body_text=body_text, body_html=body_html,
+        headers=headers, message_id=message_id, raw_mime=raw_mime,
+    )
+
+
+def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict, str]]) -> int:
+    """Store one copy of `content` per recipient: `(to, headers, envelope_from)`, where
+    `headers` add to (or replace) the content's and `envelope_from` is the SMTP return path
+    ("" for the From address). Rows are written in the caller's transaction; sending starts
+    when it commits. Addresses are not validated one by one here: callers pass addresses
+    that were validated when they were stored (subscribers). Returns how many rows."""
+    now = timezone.now()
+    domain = _message_id_domain(content.from_email)
+    rows = [
+        OutgoingMail(
+            created_at=now, next_attempt_at=now, to=to, from_email=content.from_email,
+            subject="", body_text="", headers=headers, content=content,
+            envelope_from=envelope_from, message_id=make_msgid(domain=domain),
+        )
+        for to, headers, envelope_from in recipients
+    ]
+    created = OutgoingMail.objects.bulk_create(rows, batch_size=1000)
+    if created and created[0].pk is not None:
+        ids = [mail.pk for mail in created]
+    else:  # a backend that does not return ids from bulk inserts: read them back
+        ids = list(OutgoingMail.objects.filter(content=content, created_at=now)
+                   .values_list("pk", flat=True))
+    for mail_id in ids:
+        transaction.on_commit(partial(_enqueue_send, mail_id), robust=True)
+    return len(rows)
+
+
 def outgoing_mail_deliver(*, mail_id: int) -> str:
     """Send one stored message if it is due, and return the row's status afterwards.
 
@@ -216,15 +269,27 @@ def _outgoing_mail_claim(*, mail_id: int, now: datetime) -> OutgoingMail | None:
 
 
 def _outgoing_mail_message(mail: OutgoingMail) -> EmailMultiAlternatives:
+    content = mail.content
+    if content is not None:
+        subject, body_text, body_html = content.subject, content.body_text, content.body_html
+        headers = {**content.headers, **mail.headers,
+                   "Message-ID": content.message_id or mail.message_id}
+    else:
+        subject, body_text, body_html = mail.subject, mail.body_text, mail.body_html
+        headers = {**mail.headers, "Message-ID": mail.message_id}
     message = EmailMultiAlternatives(
-        subject=mail.subject,
-        body=mail.body_text,
+        subject=subject,
+        body=body_text,
         from_email=mail.from_email,
         to=[mail.to],
-        headers={**mail.headers, "Message-ID": mail.message_id},
+        headers=headers,
     )
-    if mail.body_html:
-        message.attach_alternative(mail.body_html, "text/html")
+    if mail.envelope_from:
+        # Django uses from_email as the envelope sender; the header From stays as stored.
+        message.from_email = mail.envelope_from
+        message.extra_headers.setdefault("From", mail.from_email)
+    if body_html:
+        message.attach_alternative(body_html, "text/html")
     for item in mail.attachments:
         # Built by hand so parameters such as `method=REQUEST` on text/calendar survive;
         # Django's attach() would fold them into the subtype.

@@ -32,6 +32,27 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb}"
 
 
+class MailContent(models.Model):
+    """What many copies of one message share (a list post to 100,000 subscribers): stored
+    once, referenced by each recipient's `OutgoingMail`, whose own headers are added on top."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    from_email = models.CharField(max_length=300)
+    subject = models.CharField(max_length=998)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # The Message-ID every copy carries, so replies from any recipient thread together.
+    # Empty: each copy uses its own row's message_id.
+    message_id = models.CharField(max_length=300, blank=True)
+    # A complete MIME body (a MIME digest) used instead of body_text/body_html; the outbox
+    # sends it with the row's headers on top.
+    raw_mime = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.subject
+
+
 class OutgoingMail(models.Model):
     """One message to one recipient. Created in the transaction of the action that causes it;
     delivered by `outgoing_mail_send_task`, which moves it QUEUED → INFLIGHT → SENT/FAILED."""
@@ -60,6 +81,14 @@ class OutgoingMail(models.Model):
     inflight_since = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Shared content (bulk sends); when set, subject/body come from it and `headers` add to it.
+    content = models.ForeignKey(MailContent, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="copies")
+    # SMTP envelope sender (Return-Path), e.g. a VERP bounce address; empty: from_email.
+    envelope_from = models.CharField(max_length=300, blank=True)
+    # Which worker process claimed the row while INFLIGHT, so its journal can be matched
+    # after a crash (see mail.py).
+    claimed_by = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cophub.learning",
     "cophub.library",
     "cophub.usecases",
+    "cophub.lists",
     "cophub.search",  # last: it reads every other app's `searchable` module
 ]
 
@@ -325,6 +326,22 @@ COPHUB_SEARCH_EMBEDDINGS = env("COPHUB_SEARCH_EMBEDDINGS")
 COPHUB_EMBEDDINGS_URL = env("COPHUB_EMBEDDINGS_URL")  # e.g. http://127.0.0.1:8080/v1
 COPHUB_EMBEDDINGS_MODEL = env("COPHUB_EMBEDDINGS_MODEL", "all-MiniLM-L6-v2")
 COPHUB_EMBEDDINGS_API_KEY = env("COPHUB_EMBEDDINGS_API_KEY")
+
+# Mailing lists. Addresses are <list>@COPHUB_LIST_DOMAIN (and -request, -join, -leave,
+# -owner, -bounces); the inbound mail server accepts mail for those only.
+COPHUB_LIST_DOMAIN = env("COPHUB_LIST_DOMAIN", "lists.localhost").lower()
+COPHUB_MAILSERVER_HOST = env("COPHUB_MAILSERVER_HOST", "127.0.0.1")
+COPHUB_MAILSERVER_PORT = int(env("COPHUB_MAILSERVER_PORT", "2525"))
+# "smtp" (default), or "lmtp" behind Postfix in production.
+COPHUB_MAILSERVER_PROTOCOL = env("COPHUB_MAILSERVER_PROTOCOL", "smtp").lower()
+# The largest inbound message accepted, in megabytes (larger: refused with 552).
+COPHUB_INBOUND_MAX_MB = float(env("COPHUB_INBOUND_MAX_MB", "10"))
+# Outgoing messages per second per worker; 0 sends as fast as the mail server takes them.
+COPHUB_MAIL_RATE = float(env("COPHUB_MAIL_RATE", "0"))
+# Bounce score at which a subscription's delivery is disabled (hard bounce 1, soft 0.5),
+# and the days after which an old score no longer counts.
+COPHUB_BOUNCE_THRESHOLD = float(env("COPHUB_BOUNCE_THRESHOLD", "5"))
+COPHUB_BOUNCE_STALE_DAYS = int(env("COPHUB_BOUNCE_STALE_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

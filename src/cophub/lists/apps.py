@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ListsConfig(AppConfig):
+    name = "cophub.lists"
+    label = "lists"
+    verbose_name = "Mailing lists and newsletters"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (links e-mail-only subscribers on sign-up)
