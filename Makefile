@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COPHUB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import clean
+.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import bench-fanout bench-mail-crash bench-inbound clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ services:
 test: assets services lint
 	bash scripts/run_tests.sh
 
-bench: bench-pages bench-demo bench-registration bench-events bench-import bench-search-quality bench-search
+bench: bench-pages bench-demo bench-registration bench-events bench-import bench-search-quality bench-search bench-fanout bench-mail-crash bench-inbound
 
 bench-pages: assets services
 	$(BIN)/python bench/pages.py
@@ -63,6 +63,15 @@ bench-search-quality: install services
 
 bench-search: assets services
 	$(BIN)/python bench/search.py
+
+bench-fanout: install services
+	$(BIN)/python bench/fanout.py
+
+bench-mail-crash: install services
+	$(BIN)/python bench/mail_crash.py
+
+bench-inbound: install services
+	$(BIN)/python bench/inbound.py
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles src/cophub/static/vendor

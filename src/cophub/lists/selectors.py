@@ -1,0 +1,1 @@
+"""Reads about lists, with visibility decided here."""

@@ -1,0 +1,48 @@
+"""Lists fixtures: the AI CoP's two lists as the demo has them, and subscriptions."""
+
+import pytest
+
+from cophub.core.access import AccessLevel
+from cophub.lists.models import MailingList, Subscriber, Subscription
+
+
+@pytest.fixture
+def make_list(community):
+    def make(local_part: str = "ai", *, audience=MailingList.Audience.GOVERNMENT,
+             kind=MailingList.Kind.DISCUSSION, moderation=MailingList.Moderation.NONE,
+             archive_access_level=AccessLevel.GOVERNMENT, group=None, name: str = "",
+             **extra) -> MailingList:
+        return MailingList.objects.create(
+            community=community, group=group, local_part=local_part,
+            name=name or f"{local_part.upper()} list", subject_prefix=f"[{local_part.upper()}]",
+            audience=audience, kind=kind, moderation=moderation,
+            archive_access_level=archive_access_level, **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def gov_list(make_list):
+    """ai@: government members only, discussion, archive for government members."""
+    return make_list("ai", name="AI CoP")
+
+
+@pytest.fixture
+def public_list(make_list):
+    """aipublic@: anyone, announcements only, public archive."""
+    return make_list("aipublic", name="AI CoP Public", audience=MailingList.Audience.ANYONE,
+                     kind=MailingList.Kind.ANNOUNCE, archive_access_level=AccessLevel.PUBLIC)
+
+
+@pytest.fixture
+def make_subscription(db):
+    def make(mailing_list, email: str, *, user=None, name: str = "",
+             delivery=Subscription.Delivery.EACH, state=Subscription.State.ACTIVE):
+        subscriber, _ = Subscriber.objects.get_or_create(
+            email=email.lower(), defaults={"user": user, "name": name})
+        return Subscription.objects.create(mailing_list=mailing_list, subscriber=subscriber,
+                                           delivery=delivery, state=state,
+                                           via=Subscription.Via.WEB)
+
+    return make
