@@ -1,1 +1,82 @@
-"""Reads about lists, with visibility decided here."""
+"""Reads about lists, with visibility decided here (through `core.access`)."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Max, Q, QuerySet
+
+from cophub.communities.models import CommunityRole, Membership
+from cophub.communities.selectors import groups_visible_to
+from cophub.core.access import Viewer, can_view_object
+
+from .models import MailingList, Post, Subscription
+
+
+def lists_visible_to(*, viewer: Viewer, community=None) -> QuerySet[MailingList]:
+    """The lists a person may see described (not their archives: see
+    `list_can_read_archive`). That `ai@` exists is public, as the AI CoP advertises it; a
+    group's list is as visible as its group. Inactive lists only to their organizers."""
+    qs = MailingList.objects.select_related("community", "group")
+    if community is not None:
+        qs = qs.filter(community=community)
+    visible_groups = groups_visible_to(viewer=viewer).values("id")
+    qs = qs.filter(Q(group__isnull=True) | Q(group__in=visible_groups))
+    active = Q(is_active=True)
+    if viewer.organizer_community_ids:
+        active |= Q(community_id__in=sorted(viewer.organizer_community_ids))
+    return qs.filter(active)
+
+
+def list_owners(*, mailing_list: MailingList) -> QuerySet:
+    """Who runs the list: the community's organizers and, for a group's list, its leads."""
+    who = Q(community_roles__community_id=mailing_list.community_id,
+            community_roles__role=CommunityRole.Role.ORGANIZER)
+    if mailing_list.group_id:
+        who |= Q(memberships__group_id=mailing_list.group_id,
+                 memberships__role=Membership.Role.LEAD,
+                 memberships__state=Membership.State.ACTIVE)
+    return get_user_model().objects.filter(who, is_active=True).distinct().order_by("email")
+
+
+def list_can_manage(*, user, mailing_list: MailingList) -> bool:
+    """May moderate, see subscribers and bounces, and post to an announce list."""
+    if user is None or not user.is_authenticated:
+        return False
+    return list_owners(mailing_list=mailing_list).filter(pk=user.pk).exists()
+
+
+def list_can_read_archive(*, viewer: Viewer, mailing_list: MailingList) -> bool:
+    return can_view_object(viewer, mailing_list)
+
+
+def archive_posts(*, viewer: Viewer, mailing_list: MailingList) -> QuerySet[Post]:
+    """Published posts of the list, newest first; none if the viewer may not read it."""
+    if not list_can_read_archive(viewer=viewer, mailing_list=mailing_list):
+        return Post.objects.none()
+    return (Post.objects.filter(mailing_list=mailing_list, status=Post.Status.PUBLISHED)
+            .select_related("mailing_list").order_by("-published_at", "-id"))
+
+
+def archive_threads(*, mailing_list: MailingList) -> QuerySet[Post]:
+    """The first post of each published thread, with `replies_count` and `last_posted_at`,
+    latest activity first. The caller checks `list_can_read_archive`."""
+    published = Q(thread_posts__status=Post.Status.PUBLISHED)
+    return (Post.objects.filter(mailing_list=mailing_list, status=Post.Status.PUBLISHED,
+                                thread_id=F("id"))
+            .annotate(posts_in_thread=Count("thread_posts", filter=published),
+                      last_posted_at=Max("thread_posts__published_at", filter=published))
+            .order_by("-last_posted_at", "-id"))
+
+
+def subscriptions_for_user(*, user) -> QuerySet[Subscription]:
+    """A person's subscriptions (active or disabled by bounces), through every subscriber
+    record linked to their account."""
+    return (Subscription.objects.filter(subscriber__user=user)
+            .exclude(state=Subscription.State.UNSUBSCRIBED)
+            .select_related("mailing_list", "mailing_list__community", "subscriber")
+            .order_by("mailing_list__name", "subscriber__email"))
+
+
+def list_who(*, mailing_list: MailingList) -> QuerySet[Subscription]:
+    """Active subscriptions with their subscribers, by address."""
+    return (Subscription.objects.filter(mailing_list=mailing_list,
+                                        state=Subscription.State.ACTIVE)
+            .select_related("subscriber").order_by("subscriber__email"))
