@@ -72,10 +72,9 @@ class Command(BaseCommand):
         children = [
             Child("web", gunicorn),
             Child("worker", [sys.executable, "-m", "cophub", "worker"]),
-            # Inbound mail server: add
-            #   Child("mailserver", [sys.executable, "-m", "cophub", "mailserver", ...]),
-            # here once `cophub mailserver` exists (lists: mail to list addresses, bounces,
-            # reply by e-mail). Nothing else in this command needs to change.
+            # Inbound mail server (lists: mail to list addresses, commands, bounces), on
+            # COPHUB_MAILSERVER_HOST/PORT/PROTOCOL.
+            Child("mailserver", [sys.executable, "-m", "cophub", "mailserver"]),
         ]
 
         exit_code = self._supervise(children, url=f"http://{bind}/")
