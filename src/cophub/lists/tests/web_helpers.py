@@ -1,0 +1,25 @@
+"""Helpers for the web tests: archived posts as e-mail would make them (through
+post_receive, so threading comes from the real headers), and a verified second address."""
+
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from django.utils import timezone
+
+from cophub.lists import services
+
+
+def mail_post(mailing_list, *, sender="Mia Member <member@va.gov>", subject="Hello",
+              body="Hello all.", message_id=None, in_reply_to=None):
+    """A post sent by e-mail and published (the sender must be allowed to post)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mailing_list.address
+    message["Subject"] = subject
+    message["Date"] = format_datetime(timezone.now())
+    message["Message-ID"] = f"<{message_id or subject.replace(' ', '.')}@example.org>"
+    if in_reply_to:
+        message["In-Reply-To"] = f"<{in_reply_to}@example.org>"
+        message["References"] = f"<{in_reply_to}@example.org>"
+    message.set_content(body)
+    return services.post_receive(mailing_list=mailing_list, message=message)
