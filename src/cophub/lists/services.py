@@ -174,8 +174,25 @@ def unsubscribe_request(*, mailing_list: MailingList, email: str, via: str) -> C
                                 delivery=Subscription.Delivery.EACH)
 
 
+# Anyone can type any address into a subscribe form or a From line, so confirmation mail
+# could be aimed at a stranger: one message per list and address per window, and a few per
+# address a day across all lists, whatever is asked.
+CONFIRMATION_RESEND_AFTER = timedelta(minutes=15)
+CONFIRMATIONS_PER_ADDRESS_PER_DAY = 5
+
+
 def _confirmation_create(*, mailing_list, email, name, user, action, via, delivery):
     now = timezone.now()
+    recent = Confirmation.objects.filter(email__iexact=email, confirmed_at__isnull=True,
+                                         created_at__gt=now - timedelta(days=1))
+    pending = (recent.filter(mailing_list=mailing_list, action=action,
+                             created_at__gt=now - CONFIRMATION_RESEND_AFTER)
+               .order_by("-created_at").first())
+    if pending is not None:
+        return pending  # already in their inbox; a second copy helps no one
+    if recent.count() >= CONFIRMATIONS_PER_ADDRESS_PER_DAY:
+        raise ListError(f"We have already sent several confirmation messages to {email} "
+                        "today. Please use one of those, or try again tomorrow.")
     confirmation = Confirmation.objects.create(
         token=secrets.token_urlsafe(24), mailing_list=mailing_list, email=email,
         name=name[:150], user=user, action=action, via=via, delivery=delivery,

@@ -203,3 +203,30 @@ def test_concurrent_confirmations_of_one_token_make_one_subscription(gov_list):
     assert Subscription.objects.count() == 1
     assert Subscriber.objects.count() == 1
     assert AuditEvent.objects.filter(verb="lists.subscription.created").count() == 1
+
+
+def test_repeated_requests_do_not_mail_a_stranger_again_and_again(
+        gov_list, public_list, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from cophub.lists.services import ListError, subscription_request
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = subscription_request(mailing_list=gov_list, email="target@va.gov", via="web")
+        again = subscription_request(mailing_list=gov_list, email="target@va.gov", via="web")
+    assert again.pk == first.pk
+    assert len([m for m in mail.outbox if m.to == ["target@va.gov"]]) == 1
+
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cophub.lists.models import Confirmation
+
+    earlier = timezone.now() - timedelta(hours=1)
+    for n in range(4):  # earlier today, up to the daily cap
+        Confirmation.objects.create(token=f"t{n}", mailing_list=public_list,
+                                    email="target@va.gov", action="subscribe", via="web",
+                                    created_at=earlier, expires_at=first.expires_at)
+    with pytest.raises(ListError, match="several confirmation messages"):
+        subscription_request(mailing_list=public_list, email="target@va.gov", via="web")
