@@ -338,6 +338,8 @@ COPHUB_MAILSERVER_PROTOCOL = env("COPHUB_MAILSERVER_PROTOCOL", "smtp").lower()
 COPHUB_INBOUND_MAX_MB = float(env("COPHUB_INBOUND_MAX_MB", "10"))
 # Outgoing messages per second per worker; 0 sends as fast as the mail server takes them.
 COPHUB_MAIL_RATE = float(env("COPHUB_MAIL_RATE", "0"))
+# SMTP connections each worker sends bulk (list) mail over, in parallel.
+COPHUB_MAIL_CONNECTIONS = int(env("COPHUB_MAIL_CONNECTIONS", "4"))
 # Bounce score at which a subscription's delivery is disabled (hard bounce 1, soft 0.5),
 # and the days after which an old score no longer counts.
 COPHUB_BOUNCE_THRESHOLD = float(env("COPHUB_BOUNCE_THRESHOLD", "5"))
