@@ -374,6 +374,7 @@ def subscriber_link_user(*, user, email: str) -> int:
     return Subscriber.objects.filter(email__iexact=email, user__isnull=True).update(user=user)
 
 
+from .configuration import mailing_list_save  # noqa: E402,F401
 from .posting import (  # noqa: E402,F401 — posting imports the helpers above
     list_notify_owners,
     post_compose,

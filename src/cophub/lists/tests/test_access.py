@@ -55,7 +55,7 @@ def posts(gov_list, public_list, make_list, group, make_subscription, organizer,
                          (group_list, "Zephyrgroup")):
             found[ml.local_part] = mail_post(
                 ml, sender="Olivia Organizer <organizer@gsa.gov>", subject=f"{word} update",
-                message_id=word, body=f"{word} notes for the list.")
+                message_id=word, body=f"{word} notes for the list.", approve_as=organizer)
     return found
 
 
