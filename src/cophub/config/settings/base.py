@@ -340,6 +340,9 @@ COPHUB_INBOUND_MAX_MB = float(env("COPHUB_INBOUND_MAX_MB", "10"))
 COPHUB_MAIL_RATE = float(env("COPHUB_MAIL_RATE", "0"))
 # SMTP connections each worker sends bulk (list) mail over, in parallel.
 COPHUB_MAIL_CONNECTIONS = int(env("COPHUB_MAIL_CONNECTIONS", "4"))
+# A worker killed after the mail server had a whole message but before its reply: "sent"
+# (the default: never a second copy) or "resend" (never a lost one). See core/mail/journal.py.
+COPHUB_MAIL_UNCONFIRMED = env("COPHUB_MAIL_UNCONFIRMED", "sent")
 # Bounce score at which a subscription's delivery is disabled (hard bounce 1, soft 0.5),
 # and the days after which an old score no longer counts.
 COPHUB_BOUNCE_THRESHOLD = float(env("COPHUB_BOUNCE_THRESHOLD", "5"))

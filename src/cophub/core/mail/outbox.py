@@ -3,24 +3,27 @@
 Other apps call `mail_enqueue` / `mail_enqueue_template` inside the transaction of the action
 that causes the message; nothing calls `send_mail` directly. The row moves
 QUEUED → INFLIGHT → SENT, or back to QUEUED with back-off on an error, or FAILED after
-`MAX_ATTEMPTS`. See docs/adr/0002-email-outbox.md for the guarantees and their limits.
+`MAX_ATTEMPTS`. A single message gets its own task (`outgoing_mail_deliver`); a bulk send
+(`mail_enqueue_many`, a list post) gets one `outbox_drain` (drain.py) that sends the rows in
+batches over reused connections, with a crash journal (journal.py). Both build the bytes
+with message.py. See docs/adr/0002-email-outbox.md for the guarantees and their limits.
 """
 
 import logging
 from datetime import datetime, timedelta
-from email.mime.text import MIMEText
 from email.utils import parseaddr
 from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import BadHeaderError, EmailMultiAlternatives, make_msgid
+from django.core.mail import BadHeaderError, make_msgid
 from django.core.validators import validate_email
 from django.db import connections, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from cophub.core.mail.message import django_message
 from cophub.core.models import MailContent, OutgoingMail
 
 logger = logging.getLogger(__name__)
@@ -155,27 +158,28 @@ def mail_content_create(
 def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict, str]]) -> int:
     """Store one copy of `content` per recipient: `(to, headers, envelope_from)`, where
     `headers` add to (or replace) the content's and `envelope_from` is the SMTP return path
-    ("" for the From address). Rows are written in the caller's transaction; sending starts
-    when it commits. Addresses are not validated one by one here: callers pass addresses
-    that were validated when they were stored (subscribers). Returns how many rows."""
+    ("" for the From address). Rows are written in the caller's transaction; when it commits
+    ONE `outbox_drain_task` is enqueued, which sends them in batches over reused SMTP
+    connections (see drain.py). Addresses are not validated one by one here: callers pass
+    addresses that were validated when they were stored (subscribers). Headers are checked
+    like `mail_enqueue`'s. Returns how many rows."""
     now = timezone.now()
     domain = _message_id_domain(content.from_email)
-    rows = [
-        OutgoingMail(
+    rows = []
+    for to, headers, envelope_from in recipients:
+        for name, value in headers.items():
+            if name.lower() in RESERVED_HEADERS:
+                raise ValueError(f"The outbox sets the {name} header itself.")
+            _check_one_line(name, "header name")
+            _check_one_line(value, f"header {name}")
+        rows.append(OutgoingMail(
             created_at=now, next_attempt_at=now, to=to, from_email=content.from_email,
             subject="", body_text="", headers=headers, content=content,
             envelope_from=envelope_from, message_id=make_msgid(domain=domain),
-        )
-        for to, headers, envelope_from in recipients
-    ]
-    created = OutgoingMail.objects.bulk_create(rows, batch_size=1000)
-    if created and created[0].pk is not None:
-        ids = [mail.pk for mail in created]
-    else:  # a backend that does not return ids from bulk inserts: read them back
-        ids = list(OutgoingMail.objects.filter(content=content, created_at=now)
-                   .values_list("pk", flat=True))
-    for mail_id in ids:
-        transaction.on_commit(partial(_enqueue_send, mail_id), robust=True)
+        ))
+    OutgoingMail.objects.bulk_create(rows, batch_size=1000)
+    if rows:
+        transaction.on_commit(_enqueue_drain, robust=True)
     return len(rows)
 
 
@@ -192,7 +196,7 @@ def outgoing_mail_deliver(*, mail_id: int) -> str:
     if mail is None:
         return _outgoing_mail_status(mail_id=mail_id)
     try:
-        _outgoing_mail_message(mail).send()
+        django_message(mail).send()
     except Exception as exc:  # any failure to hand over: SMTP down, refused, timed out, …
         return _outgoing_mail_record_failure(mail=mail, error=exc, now=timezone.now())
     return _outgoing_mail_record_sent(mail=mail, now=timezone.now())
@@ -201,16 +205,26 @@ def outgoing_mail_deliver(*, mail_id: int) -> str:
 def outbox_sweep(*, now: datetime | None = None) -> int:
     """Recover rows whose task was lost; runs every minute from the scheduler.
 
-    - INFLIGHT for longer than INFLIGHT_TIMEOUT: the worker died mid-send. Back to QUEUED
-      (or FAILED after MAX_ATTEMPTS) and enqueued again. The message may have gone out just
-      before the worker died, so this is the one place a message can be sent twice; it keeps
+    - Journals of drain workers that died (journal.py): rows they had sent become SENT, the
+      rest go back to QUEUED at once. This is exact, and needs no time-out.
+    - INFLIGHT for longer than INFLIGHT_TIMEOUT (a single-row send, or a drain worker on
+      another host whose journal this host cannot see): the worker died mid-send. Back to
+      QUEUED (or FAILED after MAX_ATTEMPTS) and enqueued again. The message may have gone out
+      just before the worker died, so this is where a message can be sent twice; it keeps
       its Message-ID, so receivers and the .eml backend see the same message.
-    - QUEUED and due for longer than LOST_AFTER: enqueued again. A duplicate task is harmless.
+    - QUEUED and due for longer than LOST_AFTER: enqueued again (one drain task for all the
+      bulk rows, one task per other row). A duplicate task is harmless.
 
     Handles at most SWEEP_BATCH rows of each kind per run. Returns how many rows it touched.
     """
+    from cophub.core.mail.journal import outbox_journal_recover
+
     now = now or timezone.now()
-    return _outbox_requeue_stuck(now=now) + _outbox_reenqueue_lost(now=now)
+    recovered = outbox_journal_recover(now=now)
+    if recovered.requeued:
+        transaction.on_commit(_enqueue_drain, robust=True)
+    return (recovered.total + _outbox_requeue_stuck(now=now)
+            + _outbox_reenqueue_lost(now=now))
 
 
 # --- internals -------------------------------------------------------------------------
@@ -242,6 +256,12 @@ def _enqueue_send(mail_id: int, *, run_after: datetime | None = None) -> None:
     task.enqueue(mail_id)
 
 
+def _enqueue_drain() -> None:
+    from cophub.core.tasks import outbox_drain_task  # tasks.py imports this module
+
+    outbox_drain_task.enqueue()
+
+
 def _skip_locked() -> bool:
     return connections[OutgoingMail.objects.db].features.has_select_for_update_skip_locked
 
@@ -266,40 +286,6 @@ def _outgoing_mail_claim(*, mail_id: int, now: datetime) -> OutgoingMail | None:
         mail.attempts += 1
         mail.save(update_fields=["status", "inflight_since", "attempts"])
     return mail
-
-
-def _outgoing_mail_message(mail: OutgoingMail) -> EmailMultiAlternatives:
-    content = mail.content
-    if content is not None:
-        subject, body_text, body_html = content.subject, content.body_text, content.body_html
-        headers = {**content.headers, **mail.headers,
-                   "Message-ID": content.message_id or mail.message_id}
-    else:
-        subject, body_text, body_html = mail.subject, mail.body_text, mail.body_html
-        headers = {**mail.headers, "Message-ID": mail.message_id}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=body_text,
-        from_email=mail.from_email,
-        to=[mail.to],
-        headers=headers,
-    )
-    if mail.envelope_from:
-        # Django uses from_email as the envelope sender; the header From stays as stored.
-        message.from_email = mail.envelope_from
-        message.extra_headers.setdefault("From", mail.from_email)
-    if body_html:
-        message.attach_alternative(body_html, "text/html")
-    for item in mail.attachments:
-        # Built by hand so parameters such as `method=REQUEST` on text/calendar survive;
-        # Django's attach() would fold them into the subtype.
-        _maintype, subtype = item.get("mimetype", "text/plain").split("/", 1)
-        part = MIMEText(item["content"], subtype, "utf-8")
-        for name, value in item.get("params", {}).items():
-            part.set_param(name, value)
-        part.add_header("Content-Disposition", "attachment", filename=item["filename"])
-        message.attach(part)
-    return message
 
 
 def _outgoing_mail_still_ours(mail: OutgoingMail):
@@ -379,14 +365,17 @@ def _outbox_reenqueue_lost(*, now: datetime) -> int:
             OutgoingMail.objects.select_for_update(skip_locked=_skip_locked())
             .filter(status=Status.QUEUED, next_attempt_at__lt=now - LOST_AFTER)
             .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:SWEEP_BATCH]
+            .values_list("pk", "content_id")[:SWEEP_BATCH]
         )
         # Moving next_attempt_at up to now means a row still waiting behind a long queue gets
         # at most one extra task per LOST_AFTER, not one per sweep.
-        OutgoingMail.objects.filter(pk__in=lost).update(next_attempt_at=now)
-        for pk in lost:
-            transaction.on_commit(partial(_enqueue_send, pk), robust=True)
+        OutgoingMail.objects.filter(pk__in=[pk for pk, _ in lost]).update(next_attempt_at=now)
+        for pk, content_id in lost:
+            if content_id is None:
+                transaction.on_commit(partial(_enqueue_send, pk), robust=True)
+        # Bulk rows: one drain sends them all (a task per row would open a connection each).
+        if any(content_id is not None for _, content_id in lost):
+            transaction.on_commit(_enqueue_drain, robust=True)
     if lost:
         logger.info("Outbox sweep: enqueued %s overdue mails again", len(lost))
     return len(lost)
-
