@@ -21,6 +21,7 @@ from flufl.bounce import all_failures
 
 from cophub.core.audit import audit_record
 
+from .mailparse import storable
 from .models import Bounce, InboundMessage, MailingList, Subscription
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,9 @@ def bounce_process(*, inbound: InboundMessage | None, mailing_list: MailingList 
         found = {a: Bounce.Kind.SOFT for a in temporary}
         found.update({a: Bounce.Kind.HARD for a in permanent})
     if not found:
-        Bounce.objects.create(inbound=inbound, mailing_list=mailing_list, email=verp_email,
-                              kind=Bounce.Kind.UNPARSEABLE, diagnostic=diagnostic)
+        Bounce.objects.create(inbound=inbound, mailing_list=mailing_list,
+                              email=storable(verp_email), kind=Bounce.Kind.UNPARSEABLE,
+                              diagnostic=storable(diagnostic))
         return "bounce: unparseable, kept for review"
     results = [bounce_record(inbound=inbound, mailing_list=mailing_list, email=address,
                              kind=kind, diagnostic=diagnostic)
@@ -71,8 +73,8 @@ def bounce_record(*, inbound: InboundMessage | None, mailing_list: MailingList |
                             .filter(mailing_list=mailing_list,
                                     subscriber__email__iexact=email).first())
         Bounce.objects.create(inbound=inbound, mailing_list=mailing_list,
-                              subscription=subscription, email=email[:254], kind=kind,
-                              diagnostic=diagnostic)
+                              subscription=subscription, email=storable(email[:254]),
+                              kind=kind, diagnostic=storable(diagnostic))
         if subscription is None:
             return f"{kind} for {email} (not subscribed)"
         now = timezone.now()

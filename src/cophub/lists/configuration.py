@@ -66,8 +66,9 @@ def mailing_list_save(*, community: Community, actor, data: dict,
     else:
         if mailing_list.community_id != community.pk:
             raise PermissionDenied(f"{mailing_list.address} belongs to another community.")
-        ml = (MailingList.objects.select_for_update().select_related("community", "group")
-              .get(pk=mailing_list.pk))
+        # of=self: PostgreSQL cannot lock the nullable side of the outer join to group.
+        ml = (MailingList.objects.select_for_update(of=("self",))
+              .select_related("community", "group").get(pk=mailing_list.pk))
         if not (is_organizer or (ml.group_id and viewer.leads(ml.group_id))):
             raise PermissionDenied(f"Only the community's organizers and the group's leads "
                                    f"can change the settings of {ml.address}.")

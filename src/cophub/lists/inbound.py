@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import addresses
+from .mailparse import storable
 from .models import InboundMessage, MailingList
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def inbound_message_process(*, inbound_id: int) -> str:
             results = inbound_route(inbound=inbound)
             inbound.status = Status.PROCESSED
             inbound.processed_at = timezone.now()
-            inbound.result = "\n".join(results)[:20000]
+            inbound.result = storable("\n".join(results)[:20000])
             inbound.save(update_fields=["status", "processed_at", "result"])
             return inbound.status
     except TRANSIENT_ERRORS as exc:
@@ -323,7 +324,7 @@ def _inbound_claim(*, inbound_id: int) -> int | None:
 def _inbound_record_error(inbound_id: int, status: str, error: str) -> str:
     try:
         updated = InboundMessage.objects.filter(pk=inbound_id, status=Status.RECEIVED).update(
-            status=status, result=error[:20000],
+            status=status, result=storable(error[:20000]),
             processed_at=timezone.now() if status == Status.FAILED else None)
     except DatabaseError:
         logger.exception("Inbound %s: could not record the error; the sweep will retry",

@@ -119,10 +119,16 @@ def post_parse(message: Message) -> ParsedPost:
     message_id = ids[0] if ids else make_msgid(domain=list_domain()).strip("<>")
     in_reply_to = message_ids(header_text(message, "In-Reply-To"))
     return ParsedPost(
-        sender_email=address.strip(), sender_name=name.strip()[:150],
-        subject=header_text(message, "Subject")[:998], body_text=text,
-        body_html=html_body or "", message_id=message_id,
+        sender_email=storable(address.strip()), sender_name=storable(name.strip()[:150]),
+        subject=storable(header_text(message, "Subject")[:998]), body_text=storable(text),
+        body_html=storable(html_body or ""), message_id=storable(message_id),
         in_reply_to=in_reply_to[0] if in_reply_to else "",
         references=message_ids(header_text(message, "References"))[-50:],
         attachments=attachments,
     )
+
+
+def storable(value: str) -> str:
+    """Text from mail, safe to store: PostgreSQL text cannot hold NUL, and mail can (a
+    hypothesis test found it). U+FFFD marks where one was."""
+    return value.replace("\x00", "\ufffd")

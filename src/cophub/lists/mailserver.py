@@ -5,20 +5,23 @@ COPHUB_INBOUND_MAX_MB with 552, and answers 250 only after the message is commit
 database (`inbound.inbound_message_store`); if that fails it answers 451 so the sender keeps
 the message and tries again. Processing happens in a task, never in the SMTP conversation.
 
-Database work runs in worker threads (`sync_to_async(thread_sensitive=False)`), so one slow
-insert never stalls the event loop that serves every other connection.
+Database work runs in worker threads (`sync_to_async(thread_sensitive=False)`, on the
+server's own pool of DB_THREADS threads), so one slow insert never stalls the event loop
+that serves every other connection.
 """
 
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, connections
 
 from . import addresses
 from .inbound import inbound_message_store
@@ -27,6 +30,8 @@ from .models import MailingList
 logger = logging.getLogger(__name__)
 
 TRY_AGAIN = "451 4.3.0 Try again later"
+# Threads (each with one database connection) storing messages at once.
+DB_THREADS = 4
 
 
 def recipient_known(address: str) -> bool:
@@ -120,6 +125,11 @@ class MailServer(Controller):
             server_hostname=settings.COPHUB_LIST_DOMAIN, ident="cophub mailserver",
             data_size_limit=limit,
         )
+        # The event loop's default executor is where sync_to_async(thread_sensitive=False)
+        # runs: a pool of our own, so that stopping can close each thread's connection.
+        self.db_executor = ThreadPoolExecutor(max_workers=DB_THREADS,
+                                              thread_name_prefix="cophub-mailserver-db")
+        self.loop.set_default_executor(self.db_executor)
 
     def factory(self) -> SMTP:
         cls = LMTP if self.lmtp else SMTP
@@ -132,6 +142,22 @@ class MailServer(Controller):
         deadline = time.monotonic() + timeout
         while self.handler.storing and time.monotonic() < deadline:
             time.sleep(0.05)
+        # Before stop(): closing the loop shuts its default executor down.
+        self._close_db_connections()
         # Sessions still open are cut off; they had no 250 for anything unstored, so their
         # senders will retry.
         self.stop(no_assert=True)
+
+    def _close_db_connections(self) -> None:
+        """Close every pool thread's database connection (a connection belongs to its
+        thread): one job per thread, held at a barrier so no thread takes two."""
+        barrier = threading.Barrier(DB_THREADS)
+
+        def close() -> None:
+            try:
+                barrier.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+            connections.close_all()
+
+        futures_wait([self.db_executor.submit(close) for _ in range(DB_THREADS)], timeout=10)

@@ -165,6 +165,13 @@ def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict,
     like `mail_enqueue`'s. Returns how many rows."""
     now = timezone.now()
     domain = _message_id_domain(content.from_email)
+    connection = connections[OutgoingMail.objects.db]
+    prep = {name: field.get_db_prep_save(value, connection) for name, field, value in (
+        (name, OutgoingMail._meta.get_field(name), value) for name, value in (
+            ("created_at", now), ("next_attempt_at", now), ("status", Status.QUEUED),
+            ("from_email", content.from_email), ("attachments", []))
+    )}
+    headers_field = OutgoingMail._meta.get_field("headers")
     rows = []
     for to, headers, envelope_from in recipients:
         for name, value in headers.items():
@@ -172,15 +179,31 @@ def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict,
                 raise ValueError(f"The outbox sets the {name} header itself.")
             _check_one_line(name, "header name")
             _check_one_line(value, f"header {name}")
-        rows.append(OutgoingMail(
-            created_at=now, next_attempt_at=now, to=to, from_email=content.from_email,
-            subject="", body_text="", headers=headers, content=content,
-            envelope_from=envelope_from, message_id=make_msgid(domain=domain),
-        ))
-    OutgoingMail.objects.bulk_create(rows, batch_size=1000)
+        rows.append((prep["created_at"], prep["status"], to, prep["from_email"], "", "", "",
+                     headers_field.get_db_prep_save(headers, connection), prep["attachments"],
+                     make_msgid(domain=domain), "", 0, prep["next_attempt_at"], content.pk,
+                     envelope_from, "", ""))
     if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(_bulk_insert_sql(connection), rows)
         transaction.on_commit(_enqueue_drain, robust=True)
     return len(rows)
+
+
+_BULK_COLUMNS = ("created_at", "status", "to", "from_email", "subject", "body_text",
+                 "body_html", "headers", "attachments", "message_id", "template", "attempts",
+                 "next_attempt_at", "content", "envelope_from", "claimed_by", "last_error")
+
+
+def _bulk_insert_sql(connection) -> str:
+    """One parameterised INSERT, run with executemany. Hand-written because bulk_create
+    builds a model instance and prepares every field of every row through the ORM: measured
+    at 0.4 ms a row, it made writing a 100,000-recipient fan-out take most of a minute."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(OutgoingMail._meta.get_field(name).column)
+                        for name in _BULK_COLUMNS)
+    values = ", ".join(["%s"] * len(_BULK_COLUMNS))
+    return f"INSERT INTO {quote(OutgoingMail._meta.db_table)} ({columns}) VALUES ({values})"
 
 
 def outgoing_mail_deliver(*, mail_id: int) -> str:
