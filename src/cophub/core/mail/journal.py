@@ -6,6 +6,8 @@ process dies, however it dies, so a journal whose lock can be taken belongs to a
 worker. Per message the worker writes, around the SMTP conversation (see smtp.py):
 
     D <id>   just before it sends the end of data (".\\r\\n"); the body is already sent
+    C <id>   instead of D when D, the send and E are made as system calls with the GIL
+             held (smtp.end_of_data, plain-TCP connections)
     E <id>   as soon as the end of data is in the kernel
     S <id>   as soon as the server's 250 is read
 
@@ -16,6 +18,11 @@ Recovery reads a dead worker's journal and settles each row it still holds INFLI
 - D and E but no S: the server has the whole message and was working on its reply. It is
   marked SENT, noted "unconfirmed: …" in last_error (COPHUB_MAIL_UNCONFIRMED = "resend"
   requeues it instead, trading this loss window for a duplicate window).
+- C but no E: as D and E. A SIGKILL takes effect when a system call returns, and a small
+  send() on a connected socket does not wait, so a kill that arrives during it lets it
+  finish: the end of data went out. Only a kill in the microsecond between writing C and
+  entering send() is misread (a lost message; a resend would instead misread the much
+  longer send() itself as a duplicate).
 - D but no E: "ambiguous": the worker died between writing D and writing E. QUEUED again
   and resent: the one window where a recipient can get two copies (if the kernel had taken
   ".\\r\\n"). Counted in the log and in last_error ("ambiguous: …", kept after the resend).
@@ -165,11 +172,11 @@ def _remove_if_dead(path: Path) -> None:
 
 
 def _read_marks(data: bytes) -> dict[str, set[int]]:
-    marks: dict[str, set[int]] = {"D": set(), "E": set(), "S": set()}
+    marks: dict[str, set[int]] = {"C": set(), "D": set(), "E": set(), "S": set()}
     for line in data.split(b"\n"):
         parts = line.split()
         # A torn last line (a crash mid-write) or junk is skipped, never trusted.
-        if len(parts) == 2 and parts[0] in (b"D", b"E", b"S") and parts[1].isdigit():
+        if len(parts) == 2 and parts[0] in (b"C", b"D", b"E", b"S") and parts[1].isdigit():
             marks[parts[0].decode()].add(int(parts[1]))
     return marks
 
@@ -181,8 +188,11 @@ def _settle(*, worker_id: str, marks: dict[str, set[int]], now: datetime,
         held = OutgoingMail.objects.filter(status=Status.INFLIGHT, claimed_by=worker_id)
         ids = set(held.values_list("pk", flat=True))
         sent = ids & marks["S"]
-        unconfirmed = (ids & marks["E"]) - sent
-        ambiguous = (ids & marks["D"]) - marks["E"] - sent
+        # C (the end of data sent in one system call with no thread switch around it, see
+        # smtp.end_of_data) without E: the kill arrived while send() ran, which completes
+        # before a signal takes effect, or in the microsecond before it: counted as E.
+        unconfirmed = (ids & (marks["E"] | marks["C"])) - sent
+        ambiguous = (ids & marks["D"]) - marks["E"] - marks["C"] - sent
         if resend_unconfirmed:
             ambiguous |= unconfirmed
             unconfirmed = set()

@@ -184,10 +184,27 @@ def _body_entity(content: MailContent) -> bytes:
 
 
 def _fold(name: str, value: str) -> bytes:
-    line = f"{name}: {value}\r\n"
-    # Most per-recipient headers (To, List-Unsubscribe) are short ASCII: no parsing needed.
-    if len(line) <= 80 and line.isascii():
-        return line.encode("ascii")
+    line = f"{name}: {value}"
+    if line.isascii():
+        return _fold_ascii(line)
     # The header classes encode non-ASCII as RFC 2047 words (fold_binary would not refold a
     # short value and leave raw 8-bit bytes) and fold at 78 columns.
     return POLICY.header_factory(name, value).fold(policy=POLICY).encode("ascii")
+
+
+def _fold_ascii(line: str) -> bytes:
+    """An ASCII header folded at spaces to stay within 78 columns where it can, and never
+    encoded: the email package turns a long word such as a one-click unsubscribe URL into
+    RFC 2047 encoded-words, which URL headers (RFC 2369) do not allow and clients do not
+    decode. A word longer than the line stays whole (RFC 5322 allows 998 characters)."""
+    if len(line) <= 78:
+        return f"{line}\r\n".encode("ascii")
+    lines, current = [], ""
+    for word in line.split(" "):
+        if current and len(current) + 1 + len(word) > 78:
+            lines.append(current)
+            current = " " + word  # the space starts the continuation line (unfolds back)
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return ("\r\n".join(lines) + "\r\n").encode("ascii")

@@ -38,7 +38,7 @@ _MSG_NOSIGNAL = getattr(socket, "MSG_NOSIGNAL", 0)
 
 
 def end_of_data(journal: Journal, sock, mail_id: int) -> None:
-    """Write D, send ".\r\n", write E, as three system calls with no Python thread switch
+    """Write C, send ".\r\n", write E, as three system calls with no Python thread switch
     between them: the GIL is held throughout, so another sender thread cannot run (and
     delay the E mark by up to the interpreter's 5 ms switch interval) in the one window
     where a kill leaves the message's fate unknown. What remains of that window is the
@@ -54,8 +54,9 @@ def end_of_data(journal: Journal, sock, mail_id: int) -> None:
         sock.sendall(_END_OF_DATA)
         journal.write("E", mail_id)
         return
-    d_line, e_line = f"D {mail_id}\n".encode(), f"E {mail_id}\n".encode()
-    _LIBC.write(fd, d_line, len(d_line))
+    # C, not D: the journal reads "C without E" as sent (see journal.py).
+    c_line, e_line = f"C {mail_id}\n".encode(), f"E {mail_id}\n".encode()
+    _LIBC.write(fd, c_line, len(c_line))
     sent = _LIBC.send(sock.fileno(), _END_OF_DATA, len(_END_OF_DATA), _MSG_NOSIGNAL)
     if sent == len(_END_OF_DATA):
         _LIBC.write(fd, e_line, len(e_line))
@@ -65,7 +66,8 @@ def end_of_data(journal: Journal, sock, mail_id: int) -> None:
         raise smtplib.SMTPServerDisconnected(f"Sending the end of data failed: "
                                              f"{errno.errorcode.get(code, code)}")
     # The socket's buffer was full (or a signal interrupted the call): finish the ordinary
-    # way; the D mark is already written.
+    # way; the C mark is already written (and read as sent if we die before E: the rest of
+    # the end of data is three bytes into a socket that just took some).
     sock.sendall(_END_OF_DATA[max(sent, 0):])
     journal.write("E", mail_id)
 

@@ -168,3 +168,35 @@ def test_an_ambiguous_message_resent_keeps_its_note(data_dir):
     assert outbox_drain().sent == 1
     row = OutgoingMail.objects.get()
     assert (row.status, row.attempts, row.last_error) == (Status.SENT, 2, AMBIGUOUS)
+
+
+
+def test_end_of_data_sent_without_a_thread_switch_counts_as_sent(data_dir):
+    """C without E: the kill landed while send() ran, which finishes before the process
+    dies, so resending would make the duplicate."""
+    rows = bulk(2)
+    _outbox_claim(worker_id=DEAD, limit=2)
+    one, two = (row.pk for row in rows)
+    dead_worker_journal(data_dir, [f"C {one}", f"C {two}", f"E {two}", f"S {two}"])
+    recovered = outbox_journal_recover()
+    assert (recovered.sent, recovered.unconfirmed, recovered.ambiguous) == (1, 1, 0)
+    assert OutgoingMail.objects.get(pk=one).last_error == UNCONFIRMED
+
+
+def test_end_of_data_marks_surround_the_send_on_a_plain_socket(data_dir):
+    """On a plain TCP socket the end of data goes out between C and E."""
+    import socket
+
+    from cophub.core.mail.journal import Journal
+    from cophub.core.mail.smtp import end_of_data
+
+    journal = Journal()
+    left, right = socket.socketpair()
+    try:
+        end_of_data(journal, left, 42)
+        assert right.recv(16) == b".\r\n"
+        assert journal.path.read_text().splitlines()[-2:] == ["C 42", "E 42"]
+    finally:
+        left.close()
+        right.close()
+        journal.close(remove=True)

@@ -89,6 +89,9 @@ def test_join_by_empty_subject_confirm_receive_one_click_leave_and_read_archive(
     assert post["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert post["Precedence"] == "list"
     one_click = re.search(r"<(https?://[^>]+)>", post["List-Unsubscribe"]).group(1)
+    # On the wire the URL is whole, not RFC 2047-encoded (clients do not decode it there).
+    [raw] = [m.message().as_bytes() for m in mail.outbox if jane in m.to]
+    assert f"<{one_click}>".encode() in raw and b"=?utf-8?" not in raw
 
     # Leave with one click: a single POST, no session, no CSRF token (RFC 8058).
     client.logout()
