@@ -3,7 +3,8 @@
 import pytest
 
 from cophub.core.access import AccessLevel
-from cophub.lists.models import MailingList, Subscriber, Subscription
+from cophub.lists.models import MailingList, NewsletterIssue, Subscriber, Subscription
+from cophub.lists.newsletter.services import newsletter_issue_save
 
 
 @pytest.fixture
@@ -44,5 +45,35 @@ def make_subscription(db):
         return Subscription.objects.create(mailing_list=mailing_list, subscriber=subscriber,
                                            delivery=delivery, state=state,
                                            via=Subscription.Via.WEB)
+
+    return make
+
+
+@pytest.fixture
+def group(make_group):
+    """A practice area with a list of its own (`group_list`) and a lead (`lead`)."""
+    return make_group("ai-security", name="AI Security")
+
+
+@pytest.fixture
+def lead(make_user, make_lead, group):
+    user = make_user("lena@nasa.gov", mfa=True, name="Lena Lead")
+    make_lead(group, user)
+    return user
+
+
+@pytest.fixture
+def group_list(make_list, group):
+    return make_list("aisec", audience=MailingList.Audience.GROUP, group=group,
+                     archive_access_level=AccessLevel.GROUP, name="AI Security list")
+
+
+@pytest.fixture
+def make_issue(community, organizer):
+    def make(lists, *, title="March issue", body="Hello, community.",
+             access_level=AccessLevel.PUBLIC) -> NewsletterIssue:
+        return newsletter_issue_save(community=community, actor=organizer, data={
+            "title": title, "body_markdown": body, "lists": lists,
+            "access_level": access_level})
 
     return make

@@ -31,17 +31,6 @@ Status = NewsletterIssue.Status
 
 
 @pytest.fixture
-def make_issue(community, organizer):
-    def make(lists, *, title="March issue", body="Hello, community.",
-             access_level=AccessLevel.PUBLIC) -> NewsletterIssue:
-        return newsletter_issue_save(community=community, actor=organizer, data={
-            "title": title, "body_markdown": body, "lists": lists,
-            "access_level": access_level})
-
-    return make
-
-
-@pytest.fixture
 def make_event(community):
     def make(title, *, access_level=AccessLevel.PUBLIC, days=7, status=Event.Status.PUBLISHED,
              kind=Event.Kind.WEBINAR):

@@ -11,20 +11,9 @@ from django.utils import timezone
 
 from cophub.core.access import AccessLevel
 from cophub.lists.models import NewsletterIssue
-from cophub.lists.newsletter.services import newsletter_issue_save, newsletter_issue_send
+from cophub.lists.newsletter.services import newsletter_issue_send
 
 Status = NewsletterIssue.Status
-
-
-@pytest.fixture
-def make_issue(community, organizer):
-    def make(lists, *, title="March issue", body="Hello, community.",
-             access_level=AccessLevel.PUBLIC) -> NewsletterIssue:
-        return newsletter_issue_save(community=community, actor=organizer, data={
-            "title": title, "body_markdown": body, "lists": lists,
-            "access_level": access_level})
-
-    return make
 
 
 @pytest.fixture

@@ -21,24 +21,6 @@ from .web_helpers import mail_post
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def group(make_group):
-    return make_group("ai-security", name="AI Security")
-
-
-@pytest.fixture
-def lead(make_user, make_lead, group):
-    user = make_user("lena@nasa.gov", mfa=True, name="Lena Lead")
-    make_lead(group, user)
-    return user
-
-
-@pytest.fixture
-def group_list(make_list, group):
-    return make_list("aisec", audience=MailingList.Audience.GROUP, group=group,
-                     archive_access_level=AccessLevel.GROUP, name="AI Security list")
-
-
 # --- creating through the service ------------------------------------------------------------
 
 def test_organizer_creates_a_list_with_an_audit_row(community, organizer):

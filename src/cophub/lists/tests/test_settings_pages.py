@@ -6,30 +6,11 @@ import pytest
 from django.urls import reverse
 
 from cophub.communities.models import Community, CommunityRole
-from cophub.core.access import AccessLevel
 from cophub.lists.models import MailingList, Subscription
 
 from .settings_helpers import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def group(make_group):
-    return make_group("ai-security", name="AI Security")
-
-
-@pytest.fixture
-def lead(make_user, make_lead, group):
-    user = make_user("lena@nasa.gov", mfa=True, name="Lena Lead")
-    make_lead(group, user)
-    return user
-
-
-@pytest.fixture
-def group_list(make_list, group):
-    return make_list("aisec", audience=MailingList.Audience.GROUP, group=group,
-                     archive_access_level=AccessLevel.GROUP, name="AI Security list")
 
 
 def test_organizer_creates_a_list_on_the_page(client, community, organizer):
