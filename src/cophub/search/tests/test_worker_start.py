@@ -1,7 +1,10 @@
+import pytest
+
 from cophub.core.signals import worker_starting
 from cophub.search import embeddings
 
 
+@pytest.mark.django_db  # the outbox's receiver of the same signal reads the database
 def test_worker_start_loads_the_embedding_model_before_any_task(monkeypatch):
     calls = []
     monkeypatch.setattr(embeddings, "provider_warm", lambda: calls.append("warm"))
