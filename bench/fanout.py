@@ -66,7 +66,9 @@ print("BENCH-PUBLISH", rows, time.perf_counter() - started, time.time(), "{via}"
 STATUS_SCRIPT = r"""
 from django.db.models import Count
 from cophub.core.models import OutgoingMail
-print("BENCH-STATUS", dict(OutgoingMail.objects.values_list("status").annotate(Count("id"))))
+import json
+print("BENCH-STATUS", json.dumps(dict(OutgoingMail.objects.values_list("status")
+                                      .annotate(Count("id")))))
 print("BENCH-AMBIGUOUS", OutgoingMail.objects.filter(last_error__startswith="ambiguous").count(),
       OutgoingMail.objects.filter(last_error__startswith="unconfirmed").count())
 from cophub.lists.models import Post
@@ -85,7 +87,7 @@ def shell(env: dict, script: str, marker: str, *, timeout: float) -> list[str]:
 
 def db_status(env: dict) -> dict:
     out = common.run([*common.COPHUB, "shell", "-c", STATUS_SCRIPT], env=env, timeout=300)
-    status = eval(re.search(r"^BENCH-STATUS (.*)$", out, re.M).group(1))  # noqa: S307
+    status = json.loads(re.search(r"^BENCH-STATUS (.*)$", out, re.M).group(1))
     ambiguous, unconfirmed = re.search(r"^BENCH-AMBIGUOUS (\d+) (\d+)$", out, re.M).groups()
     fanout_s = float(re.search(r"^BENCH-FANOUT (\S+)$", out, re.M).group(1))
     return {"status": status, "ambiguous": int(ambiguous), "unconfirmed": int(unconfirmed),
@@ -129,7 +131,11 @@ def run_database(kind: str, args) -> dict:
         wenv = worker_env(env, port)
         worker = common.start([*common.COPHUB, "worker"], env=wenv, log=data / "worker.log")
         try:
-            time.sleep(3)  # the worker is up and polling
+            # The worker loads the search model before it takes tasks; wait until it polls,
+            # so the fan-out time is the fan-out's, not the worker's start-up.
+            log = data / "worker.log"
+            common.wait_until(lambda: log.exists() and "Starting worker" in log.read_text(
+                errors="replace"), timeout=180, what="worker")
             t_start = time.time()
             rows, publish_s, t_commit, via = shell(
                 wenv, PUBLISH_SCRIPT.format(via="post_compose"), "BENCH-PUBLISH",

@@ -5,16 +5,14 @@ which an organizer sends a test to themselves, schedules, or sends now.
 Every page finds its issue through `newsletter_issue_for_page`, so a person who may not
 read an issue gets a 404 on every URL about it."""
 
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from cophub.accounts.decorators import mfa_required
+from cophub.communities.decorators import organizer_page
 from cophub.communities.models import Community
 from cophub.communities.selectors import request_viewer
 from cophub.core.timezones import DEFAULT_TIME_ZONE
@@ -33,21 +31,6 @@ def _issue(request, community: str, slug: str) -> NewsletterIssue:
                                                    community_slug=community, slug=slug)
     except NewsletterIssue.DoesNotExist:
         raise Http404("No such newsletter issue") from None
-
-
-def organizer_page(view):
-    """The community's organizers, with MFA on. The community comes in as an object."""
-
-    @wraps(view)
-    def wrapper(request, community, *args, **kwargs):
-        community = get_object_or_404(Community, slug=community)
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request_viewer(request).is_organizer(community.pk):
-            raise PermissionDenied("Only this community's organizers write newsletters.")
-        return mfa_required(view)(request, community, *args, **kwargs)
-
-    return wrapper
 
 
 def newsletter_index_view(request, community):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from cophub.communities.models import Community
 from cophub.communities.selectors import request_viewer
 from cophub.core.access import Viewer
 from cophub.core.markdown import render_markdown
@@ -86,7 +87,16 @@ def list_index_view(request):
         states = {s.mailing_list_id: s for s in _own_subscriptions(request.user)}
     for mailing_list in lists:
         mailing_list.own_subscription = states.get(mailing_list.pk)
-    return render(request, "lists/index.html", {"lists": lists})
+    organizing = sorted(viewer.organizer_community_ids)
+    return render(request, "lists/index.html", {
+        "lists": lists,
+        # A "New list" button in each community the person organizes, and a section for
+        # those of them that have no list at all yet.
+        "organizer_ids": organizing,
+        "communities_without_lists": list(
+            Community.objects.filter(pk__in=organizing, mailing_lists__isnull=True)
+            .order_by("name")) if organizing else [],
+    })
 
 
 def _detail_page(request, mailing_list, *, subscribe_form=None, settings_form=None,

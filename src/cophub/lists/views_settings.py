@@ -6,36 +6,17 @@ Starting a list is for the community's organizers; a list's settings are for its
 (organizers, and the group's leads for a group's list), through `list_owner_page` like the
 other owner pages. Both need MFA."""
 
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 
-from cophub.accounts.decorators import mfa_required
-from cophub.communities.models import Community
+from cophub.communities.decorators import organizer_page
 from cophub.communities.selectors import request_viewer
 
 from . import selectors, services
 from .forms import MailingListForm
 from .views_owner import list_owner_page
-
-
-def community_organizer_page(view):
-    """Unknown community: 404; anonymous: sign in; not its organizer: 403; then MFA."""
-
-    @wraps(view)
-    def wrapper(request, community, *args, **kwargs):
-        community = get_object_or_404(Community, slug=community)
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request_viewer(request).is_organizer(community.pk):
-            raise PermissionDenied(f"Only the organizers of {community.name} can start a "
-                                   "mailing list.")
-        return mfa_required(view)(request, community, *args, **kwargs)
-
-    return wrapper
 
 
 def _form_page(request, *, community, form, mailing_list=None):
@@ -56,7 +37,7 @@ def _after_save(request, mailing_list):
     return redirect("lists:index")
 
 
-@community_organizer_page
+@organizer_page
 def list_create_view(request, community):
     form = MailingListForm(request.POST or None, community=community)
     if request.method == "POST" and form.is_valid():

@@ -90,28 +90,3 @@ def _bulk_insert(connection, rows: list[tuple]) -> None:
             return
         values = ", ".join(["%s"] * len(_BULK_COLUMNS))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)
-
-
-_BULK_COLUMNS = ("created_at", "status", "to", "from_email", "subject", "body_text",
-                 "body_html", "headers", "attachments", "message_id", "template", "attempts",
-                 "next_attempt_at", "content", "envelope_from", "claimed_by", "last_error")
-
-
-def _bulk_insert(connection, rows: list[tuple]) -> None:
-    """Insert outbox rows: PostgreSQL's COPY, elsewhere one parameterised INSERT run with
-    executemany. Hand-written because bulk_create builds a model instance and prepares every
-    field of every row through the ORM (0.4 ms a row), and even a parameterised executemany
-    costs psycopg 0.2 ms a row in parameter handling: a 100,000-recipient fan-out took most
-    of a minute. COPY takes the same rows in a few seconds."""
-    quote = connection.ops.quote_name
-    table = quote(OutgoingMail._meta.db_table)
-    columns = ", ".join(quote(OutgoingMail._meta.get_field(name).column)
-                        for name in _BULK_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        values = ", ".join(["%s"] * len(_BULK_COLUMNS))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)

@@ -7,6 +7,7 @@ Subscribers and the archive are bulk-created rows: they stand for a listserv's h
 which no one would replay through the services (that would mail every past post again).
 """
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -102,7 +103,7 @@ def build(*, context) -> None:
                      gov_only)
     _moderation_and_bounces(rng, now, gov_list, gov_only)
     Confirmation.objects.create(
-        token="demo-pending-confirmation", mailing_list=gov_list, email="new.member@epa.gov",
+        token=secrets.token_urlsafe(24), mailing_list=gov_list, email="new.member@epa.gov",
         action=Confirmation.Action.SUBSCRIBE, via=Subscription.Via.EMAIL,
         expires_at=now + timedelta(days=7))
     issues = _newsletters(now, ai, gov_list, public_list, people["organizer"])
