@@ -1,7 +1,7 @@
 """Reads about lists, with visibility decided here (through `core.access`)."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from cophub.communities.models import CommunityRole, Membership
 from cophub.communities.selectors import groups_visible_to
@@ -53,17 +53,6 @@ def archive_posts(*, viewer: Viewer, mailing_list: MailingList) -> QuerySet[Post
         return Post.objects.none()
     return (Post.objects.filter(mailing_list=mailing_list, status=Post.Status.PUBLISHED)
             .select_related("mailing_list").order_by("-published_at", "-id"))
-
-
-def archive_threads(*, mailing_list: MailingList) -> QuerySet[Post]:
-    """The first post of each published thread, with `replies_count` and `last_posted_at`,
-    latest activity first. The caller checks `list_can_read_archive`."""
-    published = Q(thread_posts__status=Post.Status.PUBLISHED)
-    return (Post.objects.filter(mailing_list=mailing_list, status=Post.Status.PUBLISHED,
-                                thread_id=F("id"))
-            .annotate(posts_in_thread=Count("thread_posts", filter=published),
-                      last_posted_at=Max("thread_posts__published_at", filter=published))
-            .order_by("-last_posted_at", "-id"))
 
 
 def subscriptions_for_user(*, user) -> QuerySet[Subscription]:

@@ -5,10 +5,9 @@ import pytest
 from cophub.communities.models import Membership
 from cophub.communities.selectors import viewer_for
 from cophub.core.access import ANONYMOUS
-from cophub.lists.models import MailingList, Post
+from cophub.lists.models import MailingList
 from cophub.lists.selectors import (
     archive_posts,
-    archive_threads,
     list_can_manage,
     list_can_read_archive,
     list_owners,
@@ -89,20 +88,6 @@ def test_archive_shows_only_published_posts(make_list, make_subscription, organi
     post_receive(mailing_list=ml, message=message)
     published = post_compose(mailing_list=ml, author=organizer, subject="Out", body_markdown="y")
     assert list(archive_posts(viewer=viewer_for(gov_member), mailing_list=ml)) == [published]
-
-
-def test_threads_count_their_posts_latest_activity_first(gov_list, organizer,
-                                                         django_assert_num_queries):
-    first = post_compose(mailing_list=gov_list, author=organizer, subject="A", body_markdown="x")
-    second = post_compose(mailing_list=gov_list, author=organizer, subject="B",
-                          body_markdown="x")
-    reply = post_compose(mailing_list=gov_list, author=organizer, subject="Re: A",
-                         body_markdown="y")
-    Post.objects.filter(pk=reply.pk).update(parent=first, thread=first)
-    with django_assert_num_queries(1):
-        threads = list(archive_threads(mailing_list=gov_list))
-    assert threads == [first, second]
-    assert [t.posts_in_thread for t in threads] == [2, 1]
 
 
 def test_my_subscriptions_and_who_is_on_the_list(gov_list, public_list, gov_member,
