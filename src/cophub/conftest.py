@@ -7,7 +7,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 
 from cophub.accounts.models import User
 from cophub.accounts.services import user_tier_refresh
-from cophub.communities.models import Community, CommunityRole, Group, Membership
+from cophub.communities.models import Community, CommunityRole, Group
+from cophub.communities.services import community_role_ensure, group_lead_appoint
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -59,8 +60,7 @@ def make_group(community):
 @pytest.fixture
 def organizer(make_user, community):
     user = make_user("organizer@gsa.gov", mfa=True, name="Olivia Organizer")
-    CommunityRole.objects.create(community=community, user=user,
-                                 role=CommunityRole.Role.ORGANIZER)
+    community_role_ensure(community=community, user=user, role=CommunityRole.Role.ORGANIZER)
     return user
 
 
@@ -77,6 +77,6 @@ def public_user(make_user):
 @pytest.fixture
 def make_lead():
     def make(group, user):
-        return Membership.objects.create(group=group, user=user, role=Membership.Role.LEAD)
+        return group_lead_appoint(group=group, user=user)
 
     return make

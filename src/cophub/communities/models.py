@@ -27,6 +27,11 @@ class Community(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("communities:detail", kwargs={"community": self.slug})
 
+    @property
+    def community_id(self) -> int:
+        """The access policy asks content for its community; a community is its own."""
+        return self.pk
+
 
 class CommunityRole(models.Model):
     """A person's standing in a community: member, or organizer (runs the community)."""

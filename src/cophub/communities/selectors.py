@@ -4,14 +4,14 @@ from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from cophub.core.access import ANONYMOUS, Viewer, visible_q
+from cophub.core.access import ANONYMOUS, Viewer, manageable_q, visible_q
 
 from .models import Community, CommunityRole, Group, Membership
 
 
 def viewer_for(user) -> Viewer:
-    """What the access policy needs to know about a person: two queries, once per request
-    (see `request_viewer`)."""
+    """What the access policy needs to know about a person: two queries. Pages read
+    `request.viewer`, built with this once per request (`COPHUB_VIEWER_BUILDER`)."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
     return viewers_for([user])[user.pk]
@@ -23,13 +23,15 @@ def viewers_for(users) -> dict[int, Viewer]:
     by_id = {user.pk: user for user in users}
     groups: dict[int, set[int]] = defaultdict(set)
     led: dict[int, set[int]] = defaultdict(set)
+    lead_in: dict[int, set[int]] = defaultdict(set)
     organizer_of: dict[int, set[int]] = defaultdict(set)
-    for user_id, group_id, role in Membership.objects.filter(
+    for user_id, group_id, community_id, role in Membership.objects.filter(
             user_id__in=by_id, state=Membership.State.ACTIVE).values_list(
-            "user_id", "group_id", "role"):
+            "user_id", "group_id", "group__community_id", "role"):
         groups[user_id].add(group_id)
         if role == Membership.Role.LEAD:
             led[user_id].add(group_id)
+            lead_in[user_id].add(community_id)
     for user_id, community_id in CommunityRole.objects.filter(
             user_id__in=by_id, role=CommunityRole.Role.ORGANIZER).values_list(
             "user_id", "community_id"):
@@ -39,15 +41,22 @@ def viewers_for(users) -> dict[int, Viewer]:
             user_id=user_id, is_government=user.is_government, is_staff=user.is_staff,
             group_ids=frozenset(groups[user_id]), led_group_ids=frozenset(led[user_id]),
             organizer_community_ids=frozenset(organizer_of[user_id]),
+            lead_community_ids=frozenset(lead_in[user_id]),
         )
         for user_id, user in by_id.items()
     }
 
 
 def request_viewer(request) -> Viewer:
-    if not hasattr(request, "_cophub_viewer"):
-        request._cophub_viewer = viewer_for(getattr(request, "user", None))
-    return request._cophub_viewer
+    """Deprecated: use `request.viewer` (set by `core.middleware.ViewerMiddleware`)."""
+    return request.viewer
+
+
+def groups_manageable_by(*, viewer: Viewer, community: Community) -> QuerySet[Group]:
+    """The community's groups the person may manage (and so host events, resources or lists
+    for): all of them for organizers, the groups they lead for leads."""
+    return (Group.objects.filter(community=community)
+            .filter(manageable_q(viewer, group_field="id")).order_by("name"))
 
 
 def groups_visible_to(*, viewer: Viewer, community: Community | None = None) -> QuerySet[Group]:
@@ -82,10 +91,9 @@ def group_members(*, group: Group, viewer: Viewer) -> QuerySet[Membership]:
 def pending_requests(*, community: Community, viewer: Viewer) -> QuerySet[Membership]:
     """Join requests the viewer may decide: all in the community for organizers, their own
     groups' for leads."""
-    qs = Membership.objects.filter(group__community=community,
-                                   state=Membership.State.REQUESTED)
-    if not viewer.is_organizer(community.pk):
-        qs = qs.filter(group_id__in=sorted(viewer.led_group_ids))
+    qs = Membership.objects.filter(
+        manageable_q(viewer, prefix="group__", group_field="id"), group__community=community,
+        state=Membership.State.REQUESTED)
     return qs.select_related("user", "group").order_by("created_at")
 
 

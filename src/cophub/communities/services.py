@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cophub.core.access import can_view_object
+from cophub.core.access import ORGANIZE, can_manage, can_view_object
 from cophub.core.audit import audit_record
 from cophub.core.mail import mail_enqueue_template
 
@@ -100,8 +100,7 @@ def group_leave(*, group: Group, user, request=None) -> None:
 
 
 def _can_manage(actor, group: Group) -> bool:
-    viewer = viewer_for(actor)
-    return viewer.is_organizer(group.community_id) or viewer.leads(group.pk)
+    return can_manage(viewer_for(actor), group)
 
 
 @transaction.atomic
@@ -162,6 +161,27 @@ def membership_accept_invitation(*, membership: Membership, user, request=None) 
 
 
 @transaction.atomic
+def group_lead_appoint(*, group: Group, user, actor=None, request=None) -> Membership:
+    """Make `user` an active lead of `group` (joining it if needed), whatever the group's
+    join policy. With an `actor`, only someone who may manage the group; without one, the
+    system itself (the demo, set-up scripts). Idempotent."""
+    if actor is not None and not can_manage(viewer_for(actor), group):
+        raise MembershipError("Only the group's leads and the community's organizers appoint "
+                              "leads.")
+    membership, _ = Membership.objects.select_for_update().get_or_create(
+        group=group, user=user,
+        defaults={"role": Membership.Role.LEAD, "state": Membership.State.ACTIVE})
+    if (membership.role, membership.state) != (Membership.Role.LEAD, Membership.State.ACTIVE):
+        membership.role, membership.state = Membership.Role.LEAD, Membership.State.ACTIVE
+        membership.save(update_fields=["role", "state"])
+    community_role_ensure(community=group.community, user=user)
+    audit_record(actor=actor, verb="communities.membership.role_changed", obj=group,
+                 scope=_scope(group), request=request,
+                 data={"user": user.email, "role": Membership.Role.LEAD})
+    return membership
+
+
+@transaction.atomic
 def membership_set_role(*, membership: Membership, role: str, actor, request=None) -> Membership:
     """Organizers (and leads, for their own group) make members leads or back."""
     group = membership.group
@@ -172,7 +192,7 @@ def membership_set_role(*, membership: Membership, role: str, actor, request=Non
         raise MembershipError("Only active members can be made leads.")
     if role == Membership.Role.MEMBER and membership.role == Membership.Role.LEAD:
         leads = Membership.objects.filter(group=group, role=Membership.Role.LEAD)
-        if leads.count() <= 1 and not viewer_for(actor).is_organizer(group.community_id):
+        if leads.count() <= 1 and not can_manage(viewer_for(actor), group, action=ORGANIZE):
             raise MembershipError("A group needs at least one lead.")
     membership.role = role
     membership.save(update_fields=["role"])
@@ -191,12 +211,12 @@ def group_save(*, community: Community, actor, data: dict, group: Group | None =
     """Create a group (organizers) or edit one (organizers and its leads)."""
     viewer = viewer_for(actor)
     if group is None:
-        if not viewer.is_organizer(community.pk):
+        if not can_manage(viewer, community):
             raise MembershipError("Only organizers create groups.")
         group = Group(community=community)
         verb = "communities.group.created"
     else:
-        if not (viewer.is_organizer(community.pk) or viewer.leads(group.pk)):
+        if not can_manage(viewer, group):
             raise MembershipError("Only organizers and the group's leads edit it.")
         verb = "communities.group.updated"
     for name in GROUP_FIELDS:

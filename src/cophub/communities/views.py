@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from cophub.core.access import can_manage
 from cophub.core.models import AuditEvent
 
 from . import selectors, services
@@ -25,7 +26,7 @@ GROUP_SECTIONS_CACHE_SECONDS = 60
 
 
 def home_view(request):
-    viewer = selectors.request_viewer(request)
+    viewer = request.viewer
     my_groups = []
     if viewer.is_authenticated:
         my_groups = list(
@@ -39,11 +40,11 @@ def home_view(request):
 
 def community_view(request, community):
     community = community_or_404(community)
-    viewer = selectors.request_viewer(request)
+    viewer = request.viewer
     return render(request, "communities/community.html", {
         "community": community,
         "group_sections": _group_sections(request, community=community, viewer=viewer),
-        "is_organizer": viewer.is_organizer(community.pk),
+        "is_organizer": can_manage(viewer, community),
     })
 
 
@@ -53,7 +54,7 @@ def _group_sections(request, *, community, viewer) -> str:
     are cached for a minute per such combination: this is the page every visitor opens
     first, and most visitors share a combination. Organizers, who change groups, always
     see them fresh."""
-    organizer = viewer.is_organizer(community.pk)
+    organizer = can_manage(viewer, community)
     groups = ",".join(map(str, sorted(viewer.group_ids)))
     audience = f"{viewer.is_authenticated}:{viewer.is_government}:{groups}"
     digest = hashlib.sha256(audience.encode()).hexdigest()
@@ -76,7 +77,7 @@ def _group_sections(request, *, community, viewer) -> str:
 def group_view(request, community, group):
     community = community_or_404(community)
     group = visible_group_or_404(request, community, group)
-    viewer = selectors.request_viewer(request)
+    viewer = request.viewer
     membership = None
     if viewer.is_authenticated:
         membership = Membership.objects.filter(group=group, user=request.user).first()
@@ -87,7 +88,7 @@ def group_view(request, community, group):
         "leads": shown.filter(role=Membership.Role.LEAD),
         "members": members[:GROUP_PAGE_MEMBERS],
         "member_count": members.count(),
-        "can_manage": viewer.is_organizer(community.pk) or viewer.leads(group.pk),
+        "can_manage": can_manage(viewer, group),
         "join_form": JoinRequestForm(),
     })
 
@@ -129,7 +130,7 @@ def group_leave_view(request, community, group):
 
 @organizer_page
 def organize_view(request, community):
-    viewer = selectors.request_viewer(request)
+    viewer = request.viewer
     return render(request, "communities/organize.html", {
         "community": community,
         "requests": selectors.pending_requests(community=community, viewer=viewer),
@@ -170,7 +171,7 @@ def group_manage_view(request, community, group):
             messages.success(request, f"Saved {group.name}.")
             return redirect("communities:group_manage", community=community.slug,
                             group=group.slug)
-    viewer = selectors.request_viewer(request)
+    viewer = request.viewer
     return render(request, "communities/group_manage.html", {
         "community": community, "group": group, "form": form, "invite_form": invite_form,
         "memberships": group.memberships.select_related("user").order_by("state", "-role",

@@ -51,6 +51,9 @@ ALLOWED_HOSTS = env_list("COPHUB_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("COPHUB_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("COPHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("COPHUB_SITE_NAME", "cophub")
+# Wiring, not configuration: the function that builds a person's access-policy viewer (the
+# app that owns roles and memberships provides it; `core.access.viewer_for_user` calls it).
+COPHUB_VIEWER_BUILDER = "cophub.communities.selectors.viewer_for"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cophub.core.middleware.ViewerMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cophub.accounts.middleware.SessionTimeoutMiddleware",
