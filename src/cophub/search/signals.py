@@ -12,6 +12,7 @@ from functools import partial
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 
+from . import tasks
 from .registry import search_types
 from .services import BATCH_SIZE
 
@@ -59,12 +60,10 @@ def _flush(pending: _Pending) -> None:
 
 
 def _enqueue(batches: dict[str, set[int]]) -> None:
-    from .tasks import search_index_update_task
-
     for type_name, ids in batches.items():
         ordered = sorted(ids)
         for start in range(0, len(ordered), BATCH_SIZE):
-            search_index_update_task.enqueue(type_name, ordered[start:start + BATCH_SIZE])
+            tasks.search_index_update_task.enqueue(type_name, ordered[start:start + BATCH_SIZE])
 
 
 def _object_changed(sender, instance, type_name: str, **kwargs) -> None:

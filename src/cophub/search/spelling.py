@@ -11,6 +11,7 @@ import threading
 from functools import cache
 from pathlib import Path
 
+from django.db.models import F
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -55,8 +56,6 @@ class _Vocabularies:
             return cached[1], cached[2]
         with self._lock:
             words, counts = [], []
-            from django.db.models import F
-
             total = F(columns[0])
             for column in columns[1:]:
                 total = total + F(column)

@@ -7,8 +7,6 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
-from cophub.communities.selectors import request_viewer
-
 from . import embeddings
 from .forms import SearchForm
 from .registry import search_types
@@ -26,7 +24,7 @@ def search_view(request):
         if len(types) == 1:
             facets = {name: request.GET.getlist(f"{FACET_PREFIX}{name}")
                       for name in search_types()[types[0]].facets}
-        results = search_run(viewer=request_viewer(request), query=form.cleaned_data["q"],
+        results = search_run(viewer=request.viewer, query=form.cleaned_data["q"],
                              types=types, facets=facets, page=request.GET.get("page", 1),
                              exact=form.cleaned_data["exact"])
     query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""

@@ -7,6 +7,8 @@ class UsecasesConfig(AppConfig):
     verbose_name = "AI use case inventory"
 
     def ready(self) -> None:
+        # Imported here, not at the top: it reads models, which cannot be imported before
+        # the app registry is ready (and so is `.models` below).
         from cophub.accounts.services import EXPORT_SECTIONS
 
         EXPORT_SECTIONS.append(_export_contacts)

@@ -14,6 +14,7 @@ from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from cophub.accounts.domains import domain_candidates, domain_verdict
 from cophub.accounts.models import RegistryDomain, Tier
 from cophub.core.access import Viewer
+from cophub.search.selectors import search_similar
 
 from .agencies import organization_key
 from .columns import facet_value
@@ -127,9 +128,6 @@ def usecase_similar(*, use_case: UseCase, viewer: Viewer,
     nearest neighbours (semantic when embeddings are on), or, for a use case that is not
     indexed (imported with --no-index), the lexical ranking below. The one place that
     decides how."""
-    # Imported here: the search app depends on this one (it reads `searchable`).
-    from cophub.search.selectors import search_similar
-
     hits = search_similar(type_name="usecase", object_id=use_case.pk, viewer=viewer,
                           limit=limit, exclude_facets={"agency": [use_case.agency.name]})
     if not hits:

@@ -13,7 +13,6 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from cophub.communities.selectors import request_viewer
 from cophub.core.csv_export import Echo, csv_safe
 
 from . import selectors, services
@@ -145,7 +144,7 @@ def _field_rows(fields: dict[str, str]) -> list[dict]:
 
 
 def _render_detail(request, use_case: UseCase, *, form: ContactForm | None = None):
-    viewer = request_viewer(request)
+    viewer = request.viewer
     agency = use_case.agency
     may_list = viewer.is_government and agency in selectors.member_agencies(user=request.user)
     if may_list and form is None:

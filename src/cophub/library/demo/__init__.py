@@ -22,6 +22,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
 from cophub.communities.models import Community, Group, Membership
 from cophub.communities.selectors import viewer_for
+from cophub.core.access import ORGANIZE, can_manage
 from cophub.events.models import Event, Registration
 
 from .. import services
@@ -83,7 +84,7 @@ class _Library:
         """Added by the organizer, or, in a community they do not organize (the Data CoP),
         by the lead of the resource's group."""
         actor, viewer = self.organizer, self.viewer
-        if not viewer.is_organizer(self.communities[community].pk):
+        if not can_manage(viewer, self.communities[community], action=ORGANIZE):
             actor, viewer = Membership.objects.select_related("user").filter(
                 group=data["group"], role=Membership.Role.LEAD).first().user, None
         resource = services.resource_create(

@@ -7,7 +7,8 @@ about it (never a 403 that reveals it)."""
 import pytest
 from django.urls import reverse
 
-from cophub.communities.services import group_join
+from cophub.communities.models import CommunityRole
+from cophub.communities.services import community_role_ensure, group_join
 from cophub.core.access import can_view
 from cophub.library import services
 from cophub.library.models import Resource
@@ -149,10 +150,8 @@ def test_members_cannot_add_resources(client, people):
 
 
 def test_organizer_pages_need_mfa(client, make_user, community, resources):
-    from cophub.communities.models import CommunityRole
-
     no_mfa = make_user("organizer2@gsa.gov")
-    CommunityRole.objects.create(community=community, user=no_mfa, role="organizer")
+    community_role_ensure(community=community, user=no_mfa, role=CommunityRole.Role.ORGANIZER)
     client.force_login(no_mfa)
     response = client.get(url("edit", resources["public"]))
     assert response.status_code == 302 and response["Location"] == reverse("mfa_index")

@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from cophub.core.models import AuditEvent
+from cophub.core.uploads import file_check
 from cophub.library.models import Resource, ResourceVersion
-from cophub.library.uploads import file_check
 
 pytestmark = pytest.mark.django_db
 

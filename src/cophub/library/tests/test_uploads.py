@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from cophub.core.uploads import clean_file_name, file_check
 from cophub.library.models import Resource, ResourceVersion
-from cophub.library.uploads import clean_file_name, file_check
 
 from . import samples as s
 from .conftest import stored_files

@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cophub.communities.models import Community, CommunityRole
+from cophub.communities.services import community_role_ensure
 from cophub.events.models import Event
 from cophub.library import services
 from cophub.library.models import Resource
@@ -84,11 +86,9 @@ def test_bad_filter_values_are_explained_and_filter_nothing(client, make_resourc
 
 
 def test_the_community_page_lists_only_that_community(client, make_resource, organizer):
-    from cophub.communities.models import Community, CommunityRole
-
     data = Community.objects.create(slug="data-cop", name="Data Community of Practice",
                                     short_name="Data CoP")
-    CommunityRole.objects.create(community=data, user=organizer, role="organizer")
+    community_role_ensure(community=data, user=organizer, role=CommunityRole.Role.ORGANIZER)
     make_resource(title="Open data checklist", community=data)
     make_resource(title="Prompt library")
     page = text(browse(client, "data-cop"))

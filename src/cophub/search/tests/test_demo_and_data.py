@@ -32,7 +32,7 @@ def test_the_real_inventory(settings_inventory):
     assert sum("fraud" in (h.title + h.snippet_html).lower() for h in fraud.hits[:10]) >= 8
     assert search_run(viewer=ANONYMOUS, query="fraud detection").total >= fraud.total
     foia = search_run(viewer=ANONYMOUS, query="FOIA", types=["usecase"], mode="lexical")
-    assert all("foia" in (h.title + h.snippet_html).lower() for h in foia.hits)
+    assert foia.hits and all("foia" in (h.title + h.snippet_html).lower() for h in foia.hits)
     typo = search_run(viewer=ANONYMOUS, query="fraud detecton", types=["usecase"])
     assert typo.corrected_query == "fraud detection"
     agencies = {v.value for g in fraud.facets if g.name == "agency" for v in g.values}

@@ -90,8 +90,9 @@ def hidden_type(monkeypatch):
 
     types = dict(search_types())
     types["probe"] = SearchType(name="probe", label="Probes", model=Group, document=document)
-    monkeypatch.setattr("cophub.search.services.search_types", lambda: types)
-    monkeypatch.setattr("cophub.search.selectors.search_types", lambda: types)
+    for module in ("services.common", "services.rebuild", "selectors.searching",
+                   "selectors.similar"):
+        monkeypatch.setattr(f"cophub.search.{module}.search_types", lambda: types)
     return types["probe"]
 
 

@@ -126,7 +126,7 @@ def test_the_page_takes_a_bounded_number_of_queries(client, make_event, gov_memb
 
 def test_a_large_index_adds_the_cost_probe_and_nothing_else(
         client, make_event, monkeypatch, django_assert_max_num_queries):
-    monkeypatch.setattr("cophub.search.selectors.LEXICAL_POSTINGS_BUDGET", 1)
+    monkeypatch.setattr("cophub.search.selectors.ranking.LEXICAL_POSTINGS_BUDGET", 1)
     for i in range(30):
         make_event(f"Summit session {i}")
     search_index_rebuild()

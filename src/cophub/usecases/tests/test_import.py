@@ -2,7 +2,6 @@
 moved rows, and every kind of bad input (each refused or reported, changing nothing else)."""
 
 import io
-import sys
 import types
 
 import pytest
@@ -139,10 +138,10 @@ def test_the_import_is_audited(load):
 def test_the_search_index_is_updated_once_with_every_changed_id(monkeypatch, write_csv,
                                                                  inventory):
     calls = []
-    fake = types.ModuleType("cophub.search.services")
-    fake.search_index_update = lambda *, type_name, ids: calls.append((type_name, ids)) \
-        or types.SimpleNamespace(as_dict=lambda: {"written": len(ids)})
-    monkeypatch.setitem(sys.modules, "cophub.search.services", fake)
+    monkeypatch.setattr(
+        "cophub.usecases.importing.inventory.search_index_update",
+        lambda *, type_name, ids: calls.append((type_name, ids))
+        or types.SimpleNamespace(as_dict=lambda: {"written": len(ids)}))
     rows = [dict(r) for r in inventory]
     rows[0]["benefits"] = "Cheaper power."
     report = inventory_import(source=write_csv(rows[:4] + [use_case_row("ED", "", "Aid")]),

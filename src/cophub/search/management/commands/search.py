@@ -2,12 +2,12 @@
 /search/ (anonymous by default), for scripts and evaluation."""
 
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from cophub.accounts.models import User
-from cophub.communities.selectors import viewer_for
-from cophub.core.access import ANONYMOUS
+from cophub.core.access import ANONYMOUS, viewer_for_user
 from cophub.search import embeddings
 from cophub.search.registry import search_types
 from cophub.search.selectors import MAX_PER_PAGE, MODES, search_run
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No account has the e-mail address {as_email!r}.",
                                    returncode=2)
-            viewer = viewer_for(user)
+            viewer = viewer_for_user(user)
         provider = embeddings.provider()
         if mode == "semantic" and not provider.on:
             raise CommandError(provider.status().text, returncode=2)
@@ -95,9 +95,7 @@ class Command(BaseCommand):
 
     @property
     def stdin(self):
-        import sys
-
-        return sys.stdin
+        return sys.stdin  # read when asked, so tests can replace sys.stdin
 
 
 def _dumps(data) -> str:

@@ -1,7 +1,9 @@
-"""The kinds of file the library accepts: for each, its extensions, the Content-Type it is
-served with, and whether a browser may show it in the page (PDF and images) rather than
-download it."""
+"""The kinds of file the site can accept, each identified by a key ("pdf", "mp4", …): its
+extensions, the Content-Type it is served with, and whether a browser may show it in the
+page (PDF and images) rather than download it. Each app chooses the kinds it accepts
+(`file_check(upload, kinds=…)`); these are all the checker knows how to verify."""
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 
@@ -36,9 +38,24 @@ FILE_TYPES: dict[str, FileType] = {
 
 TYPE_BY_EXTENSION = {ext: key for key, t in FILE_TYPES.items() for ext in t.extensions}
 
+# Handy subsets for callers.
+DOCUMENT_KINDS = ("pdf", "pptx", "docx", "xlsx", "ppt", "doc", "xls")
+VIDEO_KINDS = ("mp4", "webm")
+
 ACCEPTED_DESCRIPTION = ("PDF; PowerPoint, Word or Excel (.pptx, .docx, .xlsx, or the older "
                         ".ppt, .doc, .xls); CSV, plain text, Markdown or JSON; PNG or JPEG "
                         "images; MP4 or WebM recordings")
+
+
+def accepted_description(kinds: Iterable[str] | None = None) -> str:
+    """The kinds, for people: "a PDF, a PowerPoint (.pptx) or an MP4 video" style. All kinds
+    (None): `ACCEPTED_DESCRIPTION`."""
+    keys = list(dict.fromkeys(kinds)) if kinds is not None else list(FILE_TYPES)
+    if set(keys) >= set(FILE_TYPES):
+        return ACCEPTED_DESCRIPTION
+    names = [f"{FILE_TYPES[k].label} (.{', .'.join(FILE_TYPES[k].extensions)})" for k in keys]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
 
 
 def human_size(size: int | None) -> str:

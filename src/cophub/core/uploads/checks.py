@@ -1,5 +1,5 @@
 """Checking an uploaded file before anything is stored: its name, its size, and its
-content, which must be what its extension says.
+content, which must be what its extension says and one of the kinds the caller accepts.
 
 The content is identified by libmagic (python-magic) from the first bytes, and then checked
 more closely where a first look is not enough: Office files are zip archives (or, for the
@@ -14,13 +14,15 @@ import re
 import struct
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import magic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from .filetypes import ACCEPTED_DESCRIPTION, FILE_TYPES, TYPE_BY_EXTENSION
+from .kinds import FILE_TYPES, TYPE_BY_EXTENSION, accepted_description
+from .ole import OLE_SIGNATURE, ole_names
 
 HEAD_BYTES = 8192
 MAX_NAME_LENGTH = 200
@@ -84,7 +86,6 @@ MAX_CONTENT_TYPES_BYTES = 1024 * 1024
 _OVERRIDE_RE = re.compile(r"<(?:\w+:)?Override\b([^>]*)>")
 _ATTRIBUTE_RE = re.compile(r"(\w+)\s*=\s*([\"'])(.*?)\2", re.DOTALL)
 
-OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
 OLE_MAIN_STREAMS = {"doc": {"worddocument"}, "xls": {"workbook", "book"},
                     "ppt": {"powerpoint document"}}
 OLE_MACRO_STORAGES = {"macros", "_vba_project_cur", "vba", "_vba_project"}
@@ -96,32 +97,48 @@ class CheckedFile(NamedTuple):
     size: int
 
 
+MB = 1024 * 1024
+
+
 def max_upload_bytes() -> int:
-    return settings.COPHUB_UPLOAD_MAX_MB * 1024 * 1024
+    """The site-wide limit (`COPHUB_UPLOAD_MAX_MB`), the default of `file_check`."""
+    return settings.COPHUB_UPLOAD_MAX_MB * MB
 
 
-def file_check(upload) -> CheckedFile:
-    """Check an upload (a Django UploadedFile) and say what it is. Raises ValidationError
-    with a message for people; reads the file but writes nothing."""
+def file_check(upload, *, kinds: Iterable[str] | None = None, max_bytes: int | None = None,
+               too_large_hint: str = "Link to it on another site instead.") -> CheckedFile:
+    """Check an upload (a Django UploadedFile) and say what it is: one of `kinds` (keys of
+    `FILE_TYPES`; default: every kind), at most `max_bytes` (default: the site-wide
+    limit), with a safe name and content that really is that kind. Raises ValidationError
+    with a message for people (`too_large_hint` ends the one about size); reads the file
+    but writes nothing. Raises ValueError for a kind the checker does not know.
+
+    Each refusal carries a `code`, for callers that word their own messages: "name" (an
+    unsafe or deceptive file name), "empty", "too_large", "kind" (not one of `kinds`),
+    "macros", "content" (the content is not what the extension says)."""
+    allowed = list(FILE_TYPES) if kinds is None else list(dict.fromkeys(kinds))
+    unknown = [k for k in allowed if k not in FILE_TYPES]
+    if unknown:
+        raise ValueError(f"No kind of file is called {unknown[0]!r}.")
     name = clean_file_name(upload.name or "")
     size = upload.size or 0
     if size == 0:
-        raise ValidationError("The file is empty. Choose the file again, or a different one.")
-    limit = max_upload_bytes()
+        raise ValidationError("The file is empty. Choose the file again, or a different one.",
+                              code="empty")
+    limit = max_upload_bytes() if max_bytes is None else max_bytes
     if size > limit:
-        raise ValidationError(f"The file ({size / (1024 * 1024):.1f} MB) is larger than the "
-                              f"limit of {settings.COPHUB_UPLOAD_MAX_MB} MB. Link to it on "
-                              "another site instead.")
+        raise ValidationError(f"The file ({size / MB:.1f} MB) is larger than the limit of "
+                              f"{limit / MB:g} MB. {too_large_hint}", code="too_large")
     extension = name.rsplit(".", 1)[1].lower() if "." in name else ""
     if extension in MACRO_EXTENSIONS:
         raise ValidationError("Files with macros (such as .docm, .pptm or .xlsm) are not "
                               "accepted. Save the file without macros (.docx, .pptx or .xlsx) "
-                              "and upload that.")
+                              "and upload that.", code="macros")
     type_key = TYPE_BY_EXTENSION.get(extension)
-    if type_key is None:
+    if type_key not in allowed:
         shown = f".{extension} files" if extension else "Files without an extension"
         raise ValidationError(f"{shown} are not accepted. Upload one of: "
-                              f"{ACCEPTED_DESCRIPTION}.")
+                              f"{accepted_description(allowed)}.", code="kind")
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     upload.seek(0)
@@ -140,27 +157,28 @@ def clean_file_name(raw: str) -> str:
     name = unicodedata.normalize("NFC", os.path.basename(raw.replace("\\", "/")))
     if not name:
         raise ValidationError("The file has no name. Give it one (such as slides.pdf) and "
-                              "upload it again.")
+                              "upload it again.", code="name")
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") for c in name):
         raise ValidationError("The file name contains invisible or control characters. "
-                              "Rename the file and upload it again.")
+                              "Rename the file and upload it again.", code="name")
     name = " ".join(name.split())
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationError(f"The file name is longer than {MAX_NAME_LENGTH} characters. "
-                              "Give it a shorter name.")
+                              "Give it a shorter name.", code="name")
     if name.startswith(".") or name.endswith("."):
         raise ValidationError("The file name may not start or end with a dot. Rename the "
-                              "file and upload it again.")
+                              "file and upload it again.", code="name")
     parts = name.lower().split(".")
     if parts[0].strip() in WINDOWS_DEVICE_NAMES:
-        raise ValidationError("The file name is reserved by Windows. Rename the file.")
+        raise ValidationError("The file name is reserved by Windows. Rename the file.",
+                              code="name")
     hidden = [p for p in parts[1:-1] if p.strip() in DANGEROUS_EXTENSIONS]
     if hidden:
         raise ValidationError(f"The file name hides a .{hidden[0].strip()} extension inside "
-                              "it. Rename the file so that it has one extension.")
+                              "it. Rename the file so that it has one extension.", code="name")
     if any(c in name for c in '<>:"|?*'):
         raise ValidationError('The file name may not contain any of < > : " | ? *. Rename '
-                              "the file and upload it again.")
+                              "the file and upload it again.", code="name")
     return name
 
 
@@ -188,7 +206,7 @@ def _mismatch(type_key: str, mime: str, detail: str = "") -> ValidationError:
     message = (f"The file's content is not {_a(FILE_TYPES[type_key].label)} file"
                + (f": {detail}" if detail else f"; it looks like {looks}")
                + ". Upload the original file, not a renamed one.")
-    return ValidationError(message)
+    return ValidationError(message, code="content")
 
 
 # --- Checks per type: (upload, head, mime, type_key) -> None, or raise ValidationError ----
@@ -242,7 +260,7 @@ def _check_ooxml(upload, head, mime, key):
     if any(marker in lowered for marker in OOXML_MACRO_TYPES) or any(
             name.lower().endswith("vbaproject.bin") for name in infos):
         raise ValidationError("The file contains macros, which are not accepted. Save it "
-                              "without macros and upload that.")
+                              "without macros and upload that.", code="macros")
     overrides = {}
     for match in _OVERRIDE_RE.finditer(content_types):
         attributes = {name: value for name, _, value in _ATTRIBUTE_RE.findall(match.group(1))}
@@ -256,73 +274,16 @@ def _check_ooxml(upload, head, mime, key):
         raise _mismatch(key, mime, detail)
 
 
-def _ole_names(upload) -> list[str]:
-    """The names in an OLE compound file's directory (MS-CFB), read by following the
-    directory's sector chain through the allocation table. Hand-written because only the
-    names are needed and no OLE library is a dependency; every count and pointer is bounded
-    so that a crafted file cannot loop or read outside itself."""
-    upload.seek(0)
-    header = upload.read(512)
-    if len(header) < 512 or not header.startswith(OLE_SIGNATURE):
-        raise ValueError("not an OLE file")
-    shift = struct.unpack_from("<H", header, 0x1E)[0]
-    if shift not in (9, 12):
-        raise ValueError("bad sector size")
-    sector_size = 1 << shift
-    fat_count, first_dir = struct.unpack_from("<II", header, 0x2C)
-    first_difat, difat_count = struct.unpack_from("<II", header, 0x44)
-    size = upload.size
-    max_sector = size // sector_size + 1
-    if fat_count > max_sector or difat_count > max_sector:
-        raise ValueError("bad counts")
-
-    def read_sector(number: int) -> bytes:
-        if number >= max_sector:
-            raise ValueError("sector out of range")
-        upload.seek((number + 1) * sector_size)
-        data = upload.read(sector_size)
-        if len(data) != sector_size:
-            raise ValueError("short sector")
-        return data
-
-    fat_sectors = list(struct.unpack_from("<109I", header, 0x4C))
-    next_difat, seen = first_difat, set()
-    per_difat = sector_size // 4 - 1
-    while next_difat < 0xFFFFFFFA and len(seen) < difat_count:
-        if next_difat in seen:
-            raise ValueError("DIFAT loop")
-        seen.add(next_difat)
-        values = struct.unpack(f"<{per_difat + 1}I", read_sector(next_difat))
-        fat_sectors += values[:-1]
-        next_difat = values[-1]
-    fat_sectors = [s for s in fat_sectors if s < 0xFFFFFFFA][:fat_count]
-    fat: list[int] = []
-    for sector in fat_sectors:
-        fat += struct.unpack(f"<{sector_size // 4}I", read_sector(sector))
-    names, sector, visited = [], first_dir, set()
-    while sector < 0xFFFFFFFA:
-        if sector in visited or sector >= len(fat):
-            raise ValueError("bad directory chain")
-        visited.add(sector)
-        data = read_sector(sector)
-        for offset in range(0, sector_size, 128):
-            length, kind = struct.unpack_from("<HB", data, offset + 64)
-            if kind in (1, 2, 5) and 2 <= length <= 64:
-                names.append(data[offset:offset + length - 2].decode("utf-16-le", "replace"))
-        sector = fat[sector]
-    return names
-
-
 def _check_ole(upload, head, mime, key):
     if not head.startswith(OLE_SIGNATURE):
         raise _mismatch(key, mime)
     try:
-        names = {n.lower() for n in _ole_names(upload)}
+        names = {n.lower() for n in ole_names(upload)}
     except (ValueError, struct.error):
         raise _mismatch(key, mime, "it is a damaged Office file") from None
     if names & OLE_MACRO_STORAGES:
         raise ValidationError("The file contains macros, which are not accepted. Save it "
-                              "without macros and upload that.")
+                              "without macros and upload that.", code="macros")
     if not names & OLE_MAIN_STREAMS[key]:
         found = next((k for k, streams in OLE_MAIN_STREAMS.items() if names & streams), None)
         raise _mismatch(key, mime, f"it is {_a(FILE_TYPES[found].label)} file" if found
