@@ -136,7 +136,7 @@ def test_organizer_moderates_a_held_post(page, assert_accessible, sign_in, organ
 
 def test_one_click_page_and_my_subscriptions(page, assert_accessible, sign_in, gov_member,
                                              lists):
-    from cophub.lists.delivery import unsubscribe_url
+    from cophub.lists.services import unsubscribe_url
 
     subscription = services.subscription_request(
         mailing_list=lists["gov"], email=gov_member.email, user=gov_member, via="web")

@@ -14,7 +14,7 @@ urlpatterns = [
     path("library/", include("cophub.library.urls")),
     path("use-cases/", include("cophub.usecases.urls")),
     path("lists/", include("cophub.lists.urls")),
-    path("newsletters/", include("cophub.lists.newsletter_urls")),
+    path("newsletters/", include("cophub.lists.newsletter.urls")),
     path("search/", include("cophub.search.urls")),
     path("", communities_views.home_view, name="home"),
     path("django-admin/", admin.site.urls),

@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_backends
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from cophub.core.models import OutgoingMail
 
@@ -73,8 +74,6 @@ def _seconds_since(moment: datetime | None) -> float | None:
 
 
 def _database_queue(backend) -> dict:
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
     now = timezone.now()
     ready = DBTaskResult.objects.filter(
         backend_name=backend.alias, status=TaskResultStatus.READY
@@ -94,6 +93,9 @@ def _database_queue(backend) -> dict:
 
 
 def _redis_queue(backend) -> dict:
+    # Imported here, not at the top: django_rq (and with it rq and redis) is only in use, and
+    # only in INSTALLED_APPS, when REDIS_URL is set; web processes on the database queue
+    # should not load it. Not a cycle: core imports nothing that imports this module.
     import django_rq
 
     queued, oldest = 0, None

@@ -87,7 +87,7 @@ class OutgoingMail(models.Model):
     # SMTP envelope sender (Return-Path), e.g. a VERP bounce address; empty: from_email.
     envelope_from = models.CharField(max_length=300, blank=True)
     # Which worker process claimed the row while INFLIGHT, so its journal can be matched
-    # after a crash (see mail.py).
+    # after a crash (see mail/journal.py).
     claimed_by = models.CharField(max_length=64, blank=True)
 
     class Meta:

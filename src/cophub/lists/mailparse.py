@@ -1,22 +1,32 @@
-"""What a list keeps of an e-mailed post: sender, subject, threading ids, the text body and a
-sanitised HTML body. Attachments are not redistributed (a list is no file service, and a
-government list must not spread unknown files); the body notes each one by name.
+"""Reading mail: the helpers every part of `lists` that looks at a message shares (headers,
+sender, body, loops and robots), and what a list keeps of an e-mailed post: sender, subject,
+threading ids, the text body and a sanitised HTML body. Attachments are not redistributed (a
+list is no file service, and a government list must not spread unknown files); the body notes
+each one by name.
 
 Built on the stdlib `email` package; this module only decides what to keep, and never
 raises on malformed input (a broken part becomes replacement characters or is skipped)."""
 
+import email
+import email.policy
 import html
+import logging
 import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.utils import getaddresses, make_msgid, parseaddr
 
 import nh3
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from cophub.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 from .addresses import list_domain
+from .models import MailingList
+
+logger = logging.getLogger(__name__)
 
 _MSGID_RE = re.compile(r"<([^<>\s]{1,298})>")
 
@@ -34,18 +44,118 @@ class ParsedPost:
     attachments: list[str] = field(default_factory=list)
 
 
-def header_text(message: Message, name: str) -> str:
-    """A header as one line of text, whatever its encoding (RFC 2047 words decoded)."""
-    value = message.get(name)
-    if value is None:
+def message_parse(raw: bytes) -> EmailMessage:
+    """The message as the email package reads it. Parsing bytes never raises for bad MIME
+    (defects are recorded on the message); a failure here would be a bug in the email
+    package, so an empty message stands in and processing goes on."""
+    try:
+        return email.message_from_bytes(raw, policy=email.policy.default)
+    except Exception:  # noqa: BLE001 — see docstring
+        logger.exception("email package could not parse an inbound message")
+        return EmailMessage(policy=email.policy.default)
+
+
+HEADER_LIMIT = 2000
+
+
+def header_text(message: Message, name: str, *, limit: int | None = HEADER_LIMIT) -> str:
+    """A header as one line of text, "" if absent, at most `limit` characters (None: all).
+    RFC 2047 encoded words are decoded whatever the message's policy; malformed headers
+    (bad encoded words, unknown charsets, broken address lists) fall back to the raw value
+    instead of raising."""
+    try:
+        value = message.get(name)
+        text = "" if value is None else str(value)
+    except Exception:  # noqa: BLE001 — the header parser raises on some malformed input
+        text = ""
+        for key, raw_value in message.raw_items():
+            if key.lower() == name.lower():
+                text = str(raw_value)
+                break
+    # The default policy decodes encoded words, but not those a client put where RFC 2047
+    # does not allow them (in quoted names); a compat32 message decodes none.
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except Exception:  # noqa: BLE001 — undecodable encoded words: keep the raw text
+            pass
+    text = " ".join(text.split())
+    return text if limit is None else text[:limit]
+
+
+def all_headers(message: Message, name: str) -> list[str]:
+    """Every value of a header that may occur more than once."""
+    try:
+        return [str(v) for v in (message.get_all(name) or [])]
+    except Exception:  # noqa: BLE001 — malformed header: read the raw values
+        return [str(v) for k, v in message.raw_items() if k.lower() == name.lower()]
+
+
+def sender_address(message: EmailMessage, mail_from: str = "") -> tuple[str, str]:
+    """(name, address) of the person to act for and reply to: the From header's address
+    if it is a valid one, else the envelope sender. ("", "") if neither is usable."""
+    candidates = []
+    raw_from = header_text(message, "From")
+    if raw_from:
+        try:
+            candidates += getaddresses([raw_from])
+        except Exception:  # noqa: BLE001 — getaddresses can choke on pathological input
+            pass
+    candidates.append(("", (mail_from or "").strip("<> ")))
+    for name, address in candidates:
+        address = (address or "").strip()
+        if len(address) > 254:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            continue
+        return (name or "").strip()[:150], address
+    return "", ""
+
+
+def body_text(message: EmailMessage) -> str:
+    """The plain-text body (or the HTML one, tags and all, if that is all there is); ""
+    when there is none or it cannot be decoded. Undecodable bytes become U+FFFD."""
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+    except Exception:  # noqa: BLE001 — broken multipart structure
+        part = None
+    if part is None:
+        part = message if not message.is_multipart() else None
+    if part is None:
         return ""
     try:
-        text = str(value)
-        if "=?" in text:
-            text = str(make_header(decode_header(text)))
-    except Exception:  # undecodable encoded-words: keep the raw text
-        text = str(value)
-    return " ".join(text.split())
+        content = part.get_content()
+    except Exception:  # noqa: BLE001 — unknown charset, bad transfer encoding
+        try:
+            payload = part.get_payload(decode=True) or b""
+            content = payload.decode("utf-8", errors="replace")
+        except Exception:  # noqa: BLE001
+            return ""
+    return content if isinstance(content, str) else ""
+
+
+def is_loop(message: EmailMessage, mailing_list: MailingList) -> bool:
+    """The message went out through this list already: it carries our List-Id or X-Loop."""
+    list_id = mailing_list.list_id.lower()
+    for value in all_headers(message, "List-Id"):
+        if f"<{list_id}>" in value.lower() or value.strip().lower() == list_id:
+            return True
+    return any(mailing_list.address.lower() in value.lower()
+               for value in all_headers(message, "X-Loop"))
+
+
+def is_automated(message: EmailMessage, mail_from: str) -> bool:
+    """RFC 3834: never answer robots (which answer back). Auto-Submitted other than "no",
+    Precedence bulk/list/junk, or a null or MAILER-DAEMON envelope sender."""
+    auto = header_text(message, "Auto-Submitted").lower()
+    if auto and auto != "no":
+        return True
+    if header_text(message, "Precedence").lower() in ("bulk", "list", "junk"):
+        return True
+    envelope = (mail_from or "").strip("<> ").lower()
+    return not envelope or envelope.split("@")[0] in ("mailer-daemon", "postmaster")
 
 
 def message_ids(text: str) -> list[str]:
@@ -82,9 +192,9 @@ def html_to_text(source: str) -> str:
 def post_parse(message: Message) -> ParsedPost:
     """Read an e-mailed post. The first text/plain part that is not an attachment is the
     text; the first text/html part, sanitised, the HTML. Everything else is an attachment."""
-    name, address = parseaddr(header_text(message, "From"))
+    name, address = parseaddr(header_text(message, "From", limit=None))
     if not address:
-        addresses = getaddresses([header_text(message, "Sender")])
+        addresses = getaddresses([header_text(message, "Sender", limit=None)])
         name, address = addresses[0] if addresses else ("", "")
     text = html_body = None
     attachments: list[str] = []
@@ -115,15 +225,16 @@ def post_parse(message: Message) -> ParsedPost:
         if html_body:
             html_body += "".join(f"<p>[attachment removed: {html.escape(a)}]</p>"
                                  for a in attachments)
-    ids = message_ids(header_text(message, "Message-ID"))
+    ids = message_ids(header_text(message, "Message-ID", limit=None))
     message_id = ids[0] if ids else make_msgid(domain=list_domain()).strip("<>")
-    in_reply_to = message_ids(header_text(message, "In-Reply-To"))
+    in_reply_to = message_ids(header_text(message, "In-Reply-To", limit=None))
     return ParsedPost(
         sender_email=storable(address.strip()), sender_name=storable(name.strip()[:150]),
-        subject=storable(header_text(message, "Subject")[:998]), body_text=storable(text),
+        subject=storable(header_text(message, "Subject", limit=None)[:998]),
+        body_text=storable(text),
         body_html=storable(html_body or ""), message_id=storable(message_id),
         in_reply_to=in_reply_to[0] if in_reply_to else "",
-        references=message_ids(header_text(message, "References"))[-50:],
+        references=message_ids(header_text(message, "References", limit=None))[-50:],
         attachments=attachments,
     )
 

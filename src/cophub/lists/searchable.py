@@ -1,6 +1,10 @@
 """List posts in search (type "listpost"): published posts only, at their list's archive
 access level, so search never shows a post its archive would not."""
 
+from django.db.models import Q
+from django.urls import reverse
+
+from cophub.search.models import SearchDocument
 from cophub.search.registry import Document, SearchType, Watch, register
 
 from .models import MailingList, Post
@@ -25,8 +29,6 @@ def post_document(post: Post) -> Document | None:
 
 
 def post_url(post: Post) -> str:
-    from django.urls import reverse
-
     return reverse("lists:archive_post", args=[post.mailing_list.local_part, post.pk])
 
 
@@ -35,11 +37,6 @@ def posts_to_reindex(mailing_list: MailingList) -> list[int]:
     and where they link. Lists are saved often for other reasons (digest times), so the
     posts are re-indexed only when an indexed post disagrees with the list: one query
     otherwise."""
-    from django.db.models import Q
-    from django.urls import reverse
-
-    from cophub.search.models import SearchDocument
-
     published = Post.objects.filter(mailing_list=mailing_list, status=Post.Status.PUBLISHED)
     prefix = reverse("lists:archive", args=[mailing_list.local_part])
     current = (Q(access_level=mailing_list.archive_access_level)

@@ -1,11 +1,20 @@
-"""Reads about lists, with visibility decided here (through `core.access`)."""
+"""Reads about lists, with visibility decided here and who runs a list decided by
+`core.access` (`can_manage`: the community's organizers and, for a group's list, the
+group's leads)."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from cophub.communities.models import CommunityRole, Membership
 from cophub.communities.selectors import groups_visible_to
-from cophub.core.access import Viewer, can_view_object
+from cophub.core.access import (
+    ORGANIZE,
+    Viewer,
+    can_manage,
+    can_view_object,
+    manageable_q,
+    viewer_for_user,
+)
 
 from .models import MailingList, Post, Subscription
 
@@ -13,20 +22,20 @@ from .models import MailingList, Post, Subscription
 def lists_visible_to(*, viewer: Viewer, community=None) -> QuerySet[MailingList]:
     """The lists a person may see described (not their archives: see
     `list_can_read_archive`). That `ai@` exists is public, as the AI CoP advertises it; a
-    group's list is as visible as its group. Inactive lists only to their organizers."""
+    group's list is as visible as its group. Inactive lists only to their organizers (who
+may reopen them: `ORGANIZE`)."""
     qs = MailingList.objects.select_related("community", "group")
     if community is not None:
         qs = qs.filter(community=community)
     visible_groups = groups_visible_to(viewer=viewer).values("id")
     qs = qs.filter(Q(group__isnull=True) | Q(group__in=visible_groups))
-    active = Q(is_active=True)
-    if viewer.organizer_community_ids:
-        active |= Q(community_id__in=sorted(viewer.organizer_community_ids))
-    return qs.filter(active)
+    return qs.filter(Q(is_active=True) | manageable_q(viewer, action=ORGANIZE))
 
 
 def list_owners(*, mailing_list: MailingList) -> QuerySet:
-    """Who runs the list: the community's organizers and, for a group's list, its leads."""
+    """The people to tell about the list (held posts, bounces, mail to `-owner@`): exactly
+    the active people `can_manage` admits for it — the community's organizers and, for a
+    group's list, the group's active leads (test_selectors proves the two agree)."""
     who = Q(community_roles__community_id=mailing_list.community_id,
             community_roles__role=CommunityRole.Role.ORGANIZER)
     if mailing_list.group_id:
@@ -37,10 +46,20 @@ def list_owners(*, mailing_list: MailingList) -> QuerySet:
 
 
 def list_can_manage(*, user, mailing_list: MailingList) -> bool:
-    """May moderate, see subscribers and bounces, and post to an announce list."""
-    if user is None or not user.is_authenticated:
+    """May moderate, see subscribers and bounces, and post to an announce list: the rule
+    of `core.access.can_manage`, for a person outside a request (a service's actor, the
+    account behind an e-mailed post; pages ask `can_manage(request.viewer, …)`). A
+    deactivated account runs nothing."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return list_owners(mailing_list=mailing_list).filter(pk=user.pk).exists()
+    return can_manage(viewer_for_user(user), mailing_list)
+
+
+def list_shows_addresses(*, viewer: Viewer, mailing_list: MailingList) -> bool:
+    """Whether the archive shows senders' addresses: to government members and to the
+    people who run the list. Anonymous and public readers see names, so the archive feeds
+    no address harvester."""
+    return viewer.is_government or can_manage(viewer, mailing_list)
 
 
 def list_can_read_archive(*, viewer: Viewer, mailing_list: MailingList) -> bool:

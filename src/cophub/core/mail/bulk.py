@@ -1,18 +1,19 @@
 """One message to many recipients: the shared `MailContent` and one small `OutgoingMail` row
 per recipient, written fast and sent by the drain (drain.py). See ADR 0006."""
 
-from django.core.mail import make_msgid
 from django.db import connections, transaction
 from django.utils import timezone
 
-from cophub.core.mail.outbox import (
-    Status,
-    _check_one_line,
-    _enqueue_drain,
-    _message_id_domain,
+from cophub.core.mail.drain import outbox_drain_enqueue
+from cophub.core.mail.rules import (
     headers_check,
+    message_id_domain,
+    message_id_new,
+    one_line_check,
 )
 from cophub.core.models import MailContent, OutgoingMail
+
+Status = OutgoingMail.Status
 
 
 def mail_content_create(
@@ -29,7 +30,7 @@ def mail_content_create(
     given, is the Message-ID of every copy; `raw_mime` replaces the bodies with a complete
     MIME entity (a digest). Raises like `mail_enqueue` for multi-line subjects and headers."""
     headers = dict(headers or {})
-    _check_one_line(subject, "subject")
+    one_line_check(subject, "subject")
     headers_check(headers)
     return MailContent.objects.create(
         from_email=from_email, subject=subject, body_text=body_text, body_html=body_html,
@@ -46,7 +47,7 @@ def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict,
     addresses that were validated when they were stored (subscribers). Headers are checked
     like `mail_enqueue`'s. Returns how many rows."""
     now = timezone.now()
-    domain = _message_id_domain(content.from_email)
+    domain = message_id_domain(content.from_email)
     connection = connections[OutgoingMail.objects.db]
     prep = {name: field.get_db_prep_save(value, connection) for name, field, value in (
         (name, OutgoingMail._meta.get_field(name), value) for name, value in (
@@ -59,11 +60,11 @@ def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict,
         headers_check(headers)
         rows.append((prep["created_at"], prep["status"], to, prep["from_email"], "", "", "",
                      headers_field.get_db_prep_save(headers, connection), prep["attachments"],
-                     make_msgid(domain=domain), "", 0, prep["next_attempt_at"], content.pk,
+                     message_id_new(domain), "", 0, prep["next_attempt_at"], content.pk,
                      envelope_from, "", ""))
     if rows:
         _bulk_insert(connection, rows)
-        transaction.on_commit(_enqueue_drain, robust=True)
+        transaction.on_commit(outbox_drain_enqueue, robust=True)
     return len(rows)
 
 

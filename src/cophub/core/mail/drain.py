@@ -8,6 +8,7 @@ may run at once, in one process or many: the claim takes rows with
 `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, and on SQLite inside an IMMEDIATE
 transaction, which holds the write lock from BEGIN; either way no row is claimed twice.
 After `max_seconds` it enqueues itself again and returns, so other tasks get their turn.
+Its task, `outbox_drain_task`, sits here beside it.
 """
 
 import logging
@@ -22,15 +23,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, TextField, Value, When
 from django.utils import timezone
+from django_tasks import task
 
 from cophub.core.mail.journal import Journal, outbox_journal_recover
 from cophub.core.mail.message import mail_build
-from cophub.core.mail.outbox import (
-    CLOCK_SLACK,
-    _enqueue_drain,
-    _outgoing_mail_record_failure,
-    _skip_locked,
-)
+from cophub.core.mail.outbox import outgoing_mail_record_failure
+from cophub.core.mail.rules import CLOCK_SLACK, skip_locked
 from cophub.core.mail.smtp import BackendSender, Outcome, SmtpSender, TokenBucket, uses_smtp
 from cophub.core.models import MailContent, OutgoingMail
 
@@ -87,11 +85,22 @@ def outbox_drain(*, max_seconds: float = 30, batch_size: int = BATCH_SIZE,
         # Remove the journal only when every row it covers is settled in the database.
         journal.close(remove=clean)
     if report.more:
-        transaction.on_commit(_enqueue_drain, robust=True)
+        transaction.on_commit(outbox_drain_enqueue, robust=True)
     logger.info("Outbox drain %s: %s sent, %s failed, %s refused, %s connection(s)%s",
                 report.worker_id, report.sent, report.failed, report.refused,
                 report.connects, "; continues" if report.more else "")
     return report
+
+
+@task()
+def outbox_drain_task() -> int:
+    """Send due rows in batches for up to 30 s; enqueues itself again if rows remain."""
+    return outbox_drain().sent
+
+
+def outbox_drain_enqueue() -> None:
+    """Enqueue one `outbox_drain_task`. Called from `transaction.on_commit`."""
+    outbox_drain_task.enqueue()
 
 
 def outbox_resume() -> bool:
@@ -102,7 +111,7 @@ def outbox_resume() -> bool:
     due = OutgoingMail.objects.filter(
         status=Status.QUEUED, next_attempt_at__lte=timezone.now() + CLOCK_SLACK).exists()
     if due:
-        transaction.on_commit(_enqueue_drain, robust=True)
+        transaction.on_commit(outbox_drain_enqueue, robust=True)
     return due
 
 
@@ -207,7 +216,7 @@ def _outbox_claim(*, worker_id: str, limit: int) -> list[OutgoingMail]:
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            OutgoingMail.objects.select_for_update(skip_locked=_skip_locked())
+            OutgoingMail.objects.select_for_update(skip_locked=skip_locked())
             .filter(status=Status.QUEUED, next_attempt_at__lte=now + CLOCK_SLACK)
             .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:limit]
@@ -249,7 +258,7 @@ def _record(mails: dict[int, OutgoingMail], outcomes: list[Outcome],
             _record_refused(mail=mails[outcome.mail_id], error=outcome.error, now=now)
             report.refused += 1
         elif outcome.kind == "failed":
-            _outgoing_mail_record_failure(mail=mails[outcome.mail_id], error=outcome.error,
+            outgoing_mail_record_failure(mail=mails[outcome.mail_id], error=outcome.error,
                                           now=now)
             report.failed += 1
 

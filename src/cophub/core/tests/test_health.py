@@ -1,5 +1,6 @@
 """`/healthz`: 200 with figures when the database and the queue answer, 503 when not."""
 
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -13,6 +14,15 @@ from cophub.core.scheduler import periodic_job_task
 pytestmark = pytest.mark.django_db
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+T0 = datetime(2025, 3, 3, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    """`timezone.now()` as the test sets it (the queue stamps enqueued_at with it too)."""
+    moment = [T0]
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: moment[0]):
+        yield moment
 
 
 def test_healthz_reports_ok_with_database_tasks_and_outbox(client):
@@ -32,16 +42,30 @@ def test_healthz_reports_ok_with_database_tasks_and_outbox(client):
 
 
 @override_settings(TASKS=DB_TASKS)
-def test_healthz_counts_tasks_waiting_in_the_database_queue(client):
+def test_healthz_counts_tasks_waiting_in_the_database_queue(client, clock):
     periodic_job_task.enqueue("core.outbox_sweep")
+    clock[0] = T0 + timedelta(seconds=30)
     periodic_job_task.enqueue("core.outbox_sweep")
+    clock[0] = T0 + timedelta(seconds=90)
 
     tasks = client.get(reverse("healthz")).json()["tasks"]
 
     assert tasks["ok"] is True
     assert tasks["backend"] == "django_tasks_db.backend.DatabaseBackend"
     assert tasks["queued"] == 2
-    assert tasks["oldest_queued_seconds"] >= 0
+    assert tasks["oldest_queued_seconds"] == 90.0  # the first one, enqueued at T0
+
+
+@override_settings(TASKS=DB_TASKS)
+def test_healthz_counts_a_deferred_task_as_waiting_only_since_it_fell_due(client, clock):
+    periodic_job_task.using(run_after=T0 + timedelta(seconds=60)).enqueue("core.outbox_sweep")
+    periodic_job_task.using(run_after=T0 + timedelta(hours=1)).enqueue("core.outbox_sweep")
+    clock[0] = T0 + timedelta(seconds=100)
+
+    tasks = client.get(reverse("healthz")).json()["tasks"]
+
+    assert tasks["queued"] == 2
+    assert tasks["oldest_queued_seconds"] == 40.0  # due at T0 + 60 s; the other is not yet
 
 
 def test_healthz_is_503_when_the_database_is_down(client):

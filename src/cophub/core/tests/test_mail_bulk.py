@@ -16,6 +16,7 @@ from django.test import override_settings
 
 from cophub.core.mail import (
     mail_content_create,
+    mail_enqueue,
     mail_enqueue_many,
     outbox_drain,
     outgoing_mail_deliver,
@@ -119,8 +120,6 @@ def test_raw_mime_content_is_sent_verbatim_under_the_row_headers():
 
 
 def test_rows_without_content_are_drained_too(django_capture_on_commit_callbacks):
-    from cophub.core.mail import mail_enqueue
-
     with django_capture_on_commit_callbacks(execute=False):
         mail_enqueue(to="ada@agency.gov", subject="Welcome", body_text="Hello Ada.")
     assert outbox_drain().sent == 1

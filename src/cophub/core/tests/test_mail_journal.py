@@ -2,6 +2,7 @@
 
 import fcntl
 import os
+import socket
 
 import pytest
 from django.core import mail as django_mail
@@ -10,7 +11,10 @@ from django.test import override_settings
 from cophub.core.mail import mail_content_create, mail_enqueue_many, outbox_drain, outbox_sweep
 from cophub.core.mail.drain import _outbox_claim
 from cophub.core.mail.journal import AMBIGUOUS, UNCONFIRMED, Journal, outbox_journal_recover
+from cophub.core.mail.smtp import Outcome, end_of_data
 from cophub.core.models import OutgoingMail
+from cophub.core.scheduler import load_periodic_jobs
+from cophub.core.signals import worker_starting
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +127,6 @@ def test_a_drain_that_crashes_keeps_its_journal_for_recovery(data_dir, monkeypat
         self.journal.write("D", built.mail_id)
         self.journal.write("E", built.mail_id)
         self.journal.write("S", built.mail_id)
-        from cophub.core.mail.smtp import Outcome
         return Outcome(built.mail_id, "sent")
 
     monkeypatch.setattr("cophub.core.mail.smtp.BackendSender.send", send_then_crash)
@@ -146,13 +149,12 @@ def test_a_drain_that_crashes_keeps_its_journal_for_recovery(data_dir, monkeypat
 def test_a_starting_worker_recovers_and_resumes_sending(
     data_dir, django_capture_on_commit_callbacks,
 ):
-    from cophub.core.signals import worker_starting
-
     with django_capture_on_commit_callbacks(execute=False):
         rows = bulk(2)
     _outbox_claim(worker_id=DEAD, limit=2)
     dead_worker_journal(data_dir, [f"D {rows[0].pk}", f"E {rows[0].pk}", f"S {rows[0].pk}"])
 
+    load_periodic_jobs()  # as `cophub worker` does first: imports core.tasks, the receiver
     with django_capture_on_commit_callbacks(execute=True):
         worker_starting.send_robust(sender=None)
 
@@ -185,11 +187,6 @@ def test_end_of_data_sent_without_a_thread_switch_counts_as_sent(data_dir):
 
 def test_end_of_data_marks_surround_the_send_on_a_plain_socket(data_dir):
     """On a plain TCP socket the end of data goes out between C and E."""
-    import socket
-
-    from cophub.core.mail.journal import Journal
-    from cophub.core.mail.smtp import end_of_data
-
     journal = Journal()
     left, right = socket.socketpair()
     try:

@@ -40,6 +40,14 @@ XSS = [
 ]
 
 
+@pytest.mark.parametrize("payload", [p for p in XSS if p.startswith("<")])
+def test_the_detector_sees_the_active_content_of_raw_html(payload):
+    # Without this, a detector that found nothing would make the next test pass vacuously.
+    parser = ActiveContent()
+    parser.feed(payload)
+    assert parser.found != []
+
+
 @pytest.mark.parametrize("payload", XSS)
 def test_markdown_output_never_carries_script(payload):
     parser = ActiveContent()

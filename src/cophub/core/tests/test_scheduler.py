@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import override_settings
 
 from cophub.core import scheduler
+from cophub.core.mail import outbox_sweep
 from cophub.core.models import ScheduledJob
 from cophub.core.scheduler import periodic, periodic_job_task, scheduler_tick
 
@@ -96,14 +97,14 @@ def test_the_task_runs_the_registered_function(only_job):
     assert only_job == ["ran", "ran"]
 
 
-def test_a_task_for_a_removed_job_does_nothing(only_job):
+def test_a_task_for_a_removed_job_does_nothing(only_job, caplog):
     periodic_job_task.call("test.no-longer-exists")
     assert only_job == []
+    assert "no periodic job called test.no-longer-exists" in caplog.text
 
 
 def test_outbox_sweep_is_registered_every_minute():
     jobs = scheduler.load_periodic_jobs()
-    from cophub.core.mail import outbox_sweep
 
     assert jobs["core.outbox_sweep"].func is outbox_sweep
     assert jobs["core.outbox_sweep"].every == timedelta(minutes=1)

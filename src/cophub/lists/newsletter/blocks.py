@@ -7,10 +7,10 @@ the person composing it: an organizer sees everything, a public subscriber must 
 """
 
 import re
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from cophub.core.access import AccessLevel, Viewer, visible_q
+from cophub.core.links import site_url
 from cophub.events.models import Event
 from cophub.learning.models import Session
 from cophub.library.models import Resource
@@ -140,13 +141,7 @@ class BlockContext:
     since: datetime
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _when(value: datetime, zone: str) -> str:
-    import zoneinfo
-
     local = value.astimezone(zoneinfo.ZoneInfo(zone))
     return f"{date_format(local, 'l, F j, Y, g:i A')} ({local.tzname()})"
 
@@ -163,7 +158,7 @@ def _upcoming_events(ctx: BlockContext, count: int) -> list[BlockItem]:
     qs = _narrow(Event.objects.filter(community=ctx.issue.community_id,
                                       status=Event.Status.PUBLISHED, starts_at__gte=ctx.now,
                                       training_session__isnull=True), ctx)
-    return [BlockItem(title=e.title, url=_absolute(e.get_absolute_url()),
+    return [BlockItem(title=e.title, url=site_url(e.get_absolute_url()),
                       detail=_when(e.starts_at, e.time_zone))
             for e in qs.select_related("community").order_by("starts_at", "id")[:count]]
 
@@ -174,7 +169,7 @@ def _training_sessions(ctx: BlockContext, count: int) -> list[BlockItem]:
                                         event__starts_at__gte=ctx.now), ctx,
                  prefix="event__", group_field="group_id")
     qs = qs.select_related("event__community", "series").order_by("event__starts_at", "id")
-    return [BlockItem(title=s.event.title, url=_absolute(s.event.get_absolute_url()),
+    return [BlockItem(title=s.event.title, url=site_url(s.event.get_absolute_url()),
                       detail=f"{s.series.title}; {_when(s.event.starts_at, s.event.time_zone)}")
             for s in qs[:count]]
 
@@ -184,7 +179,7 @@ def _new_resources(ctx: BlockContext, count: int) -> list[BlockItem]:
                                          withdrawn_at__isnull=True, created_at__gt=ctx.since,
                                          created_at__lte=ctx.now), ctx)
     qs = qs.select_related("community").order_by("-created_at", "-id")
-    return [BlockItem(title=r.title, url=_absolute(r.get_absolute_url()),
+    return [BlockItem(title=r.title, url=site_url(r.get_absolute_url()),
                       detail=r.get_kind_display()) for r in qs[:count]]
 
 
@@ -201,7 +196,7 @@ def _new_discussions(ctx: BlockContext, count: int) -> list[BlockItem]:
                        | _group_archive_q_viewer(ctx.viewer))
     qs = qs.select_related("mailing_list").order_by("-published_at", "-id")
     return [BlockItem(title=p.subject,
-                      url=_absolute(reverse("lists:archive_post",
+                      url=site_url(reverse("lists:archive_post",
                                             args=[p.mailing_list.local_part, p.pk])),
                       detail=f"on {p.mailing_list.name}") for p in qs[:count]]
 

@@ -3,10 +3,9 @@
 from django.db.models import QuerySet
 
 from cophub.communities.models import Community
-from cophub.core.access import Viewer, can_view_object, visible_q
+from cophub.core.access import Viewer, can_manage, can_view_object, visible_q
 
-from ..models import MailingList, NewsletterIssue
-from .sending import newsletter_recipients_q
+from ..models import MailingList, NewsletterIssue, Subscription
 
 
 def newsletter_issues_sent(*, viewer: Viewer, community: Community) -> QuerySet:
@@ -20,8 +19,9 @@ def newsletter_issues_sent(*, viewer: Viewer, community: Community) -> QuerySet:
 
 
 def newsletter_issues_unsent(*, viewer: Viewer, community: Community) -> QuerySet:
-    """Drafts, scheduled and sending issues: for the community's organizers only."""
-    if not viewer.is_organizer(community.pk):
+    """Drafts, scheduled and sending issues: for those who manage the community's
+    newsletter (its organizers)."""
+    if not can_manage(viewer, community):
         return NewsletterIssue.objects.none()
     return (NewsletterIssue.objects.filter(community=community)
             .exclude(status=NewsletterIssue.Status.SENT)
@@ -30,11 +30,12 @@ def newsletter_issues_unsent(*, viewer: Viewer, community: Community) -> QuerySe
 
 def newsletter_issue_for_page(*, viewer: Viewer, community_slug: str,
                               slug: str) -> NewsletterIssue:
-    """The issue's web version: sent and visible, or any issue for the community's
-    organizers. Raises NewsletterIssue.DoesNotExist otherwise (a 404, never a 403)."""
+    """The issue's web version: sent and visible, or any issue for those who manage the
+    community's newsletter. Raises NewsletterIssue.DoesNotExist otherwise (a 404, never a
+    403)."""
     issue = (NewsletterIssue.objects.select_related("community")
              .get(community__slug=community_slug, slug=slug))
-    if viewer.is_organizer(issue.community_id):
+    if can_manage(viewer, issue.community):
         return issue
     if issue.status != NewsletterIssue.Status.SENT or not can_view_object(viewer, issue):
         raise NewsletterIssue.DoesNotExist
@@ -44,6 +45,13 @@ def newsletter_issue_for_page(*, viewer: Viewer, community_slug: str,
 def newsletter_lists_for(*, community: Community) -> QuerySet[MailingList]:
     """The lists an issue of this community may go to."""
     return MailingList.objects.filter(community=community, is_active=True).order_by("name")
+
+
+def newsletter_recipients_q(issue: NewsletterIssue) -> QuerySet[Subscription]:
+    """Active subscriptions to the issue's lists, whatever their delivery mode: a newsletter
+    is not a list post, and people who read a list on the web still get the newsletter."""
+    return Subscription.objects.filter(mailing_list__newsletter_issues=issue,
+                                       state=Subscription.State.ACTIVE)
 
 
 def newsletter_recipient_count(*, issue: NewsletterIssue) -> int:

@@ -3,27 +3,49 @@
 Recipients are walked in Subscriber id order, in chunks. Each chunk is one transaction that
 locks the issue row, reads the cursor, writes the chunk's outbox rows and advances the
 cursor past them, so a worker that dies mid-send resumes where the last commit left off and
-nobody gets a second copy; a person on two of the lists is one Subscriber, so one copy."""
+nobody gets a second copy; a person on two of the lists is one Subscriber, so one copy.
+`newsletter_issue_fanout_task` runs it. The parts every copy shares (the From, the body
+around the issue) are made here too, for the test send as for the real one."""
 
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
+from cophub.core.links import site_url
 from cophub.core.mail import mail_content_create, mail_enqueue_many
 
-from .. import delivery
 from ..addresses import verp_address
 from ..models import NewsletterIssue, Subscription
-from .services import newsletter_from_address, newsletter_issue_email_bodies
+from ..services import list_headers, recipient_headers
+from .selectors import newsletter_recipients_q
 
 CHUNK_SIZE = 1000
 Status = NewsletterIssue.Status
 
 
-def newsletter_recipients_q(issue: NewsletterIssue):
-    """Active subscriptions to the issue's lists, whatever their delivery mode: a newsletter
-    is not a list post, and people who read a list on the web still get the newsletter."""
-    return Subscription.objects.filter(mailing_list__newsletter_issues=issue,
-                                       state=Subscription.State.ACTIVE)
+def newsletter_issue_web_url(issue: NewsletterIssue) -> str:
+    return site_url(reverse("newsletters:detail", args=[issue.community.slug, issue.slug]))
+
+
+def newsletter_issue_email_bodies(*, issue: NewsletterIssue, html: str,
+                                  text: str) -> tuple[str, str]:
+    """The e-mail's two parts around the rendered body: a "View in your browser" link and
+    how to leave. Shared by every copy, so nothing in it is per recipient (the one-click
+    unsubscribe is in each copy's headers)."""
+    lists = sorted(issue.lists.all(), key=lambda m: m.pk)
+    context = {"issue": issue, "community": issue.community, "body_html": html,
+               "body_text": text, "web_url": newsletter_issue_web_url(issue),
+               "lists": lists, "leave_addresses": [m.companion("leave") for m in lists]}
+    return (render_to_string("lists/email/newsletter_message.txt", context),
+            render_to_string("lists/email/newsletter_message.html", context))
+
+
+def newsletter_from_address(issue: NewsletterIssue) -> str:
+    first = min(issue.lists.all(), key=lambda m: m.pk)
+    name = (issue.community.short_name or issue.community.name).replace('"', "")
+    return f'"{name} newsletter" <{first.address}>'
 
 
 def newsletter_issue_fanout_chunk(*, issue_id: int, chunk_size: int = CHUNK_SIZE) -> bool:
@@ -57,10 +79,10 @@ def newsletter_issue_fanout_chunk(*, issue_id: int, chunk_size: int = CHUNK_SIZE
             subscription = first[subscriber_id]
             mailing_list = subscription.mailing_list
             if mailing_list.pk not in shared:
-                shared[mailing_list.pk] = delivery.list_headers(mailing_list=mailing_list)
+                shared[mailing_list.pk] = list_headers(mailing_list=mailing_list)
             headers = {**shared[mailing_list.pk],
-                       **delivery.recipient_headers(mailing_list=mailing_list,
-                                                    subscription=subscription)}
+                       **recipient_headers(mailing_list=mailing_list,
+                                           subscription=subscription)}
             email = subscription.subscriber.email
             recipients.append((email, headers, verp_address(local_part=mailing_list.local_part,
                                                             recipient=email)))
@@ -85,3 +107,8 @@ def newsletter_issue_fanout(*, issue_id: int, chunk_size: int = CHUNK_SIZE) -> i
     while not newsletter_issue_fanout_chunk(issue_id=issue_id, chunk_size=chunk_size):
         pass
     return NewsletterIssue.objects.values_list("recipients_count", flat=True).get(pk=issue_id)
+
+
+@task()
+def newsletter_issue_fanout_task(issue_id: int) -> int:
+    return newsletter_issue_fanout(issue_id=issue_id)

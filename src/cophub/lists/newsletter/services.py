@@ -1,29 +1,37 @@
 """Writes about newsletter issues: saving, rendering, test sends, scheduling and sending.
 
 Sending freezes the rendered issue on the row (the web version is then exactly what was
-mailed) and hands the fan-out to a task (`sending.newsletter_issue_fanout`)."""
+mailed) and hands the fan-out to a task (`sending.newsletter_issue_fanout_task`).
 
+Newsletters belong to the community: whoever may manage it (`core.access.can_manage`, its
+organizers) writes, schedules and sends them."""
+
+import logging
 from datetime import datetime
 from functools import partial
 
 import nh3
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from cophub.communities.models import Community
-from cophub.communities.selectors import viewer_for
-from cophub.core.access import AccessLevel, Viewer
+from cophub.core.access import AccessLevel, Viewer, can_manage, viewer_for_user
 from cophub.core.audit import audit_record
 from cophub.core.mail import mail_enqueue
 from cophub.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 
 from ..models import MailingList, NewsletterIssue
 from .blocks import audience_of, blocks_fill, blocks_parse
+from .selectors import newsletter_issues_due
+from .sending import (
+    newsletter_from_address,
+    newsletter_issue_email_bodies,
+    newsletter_issue_fanout_task,
+)
+
+logger = logging.getLogger(__name__)
 
 Status = NewsletterIssue.Status
 EDITABLE = (Status.DRAFT, Status.SCHEDULED)
@@ -37,8 +45,8 @@ EMAIL_ATTRIBUTES = {tag: attrs for tag, attrs in ALLOWED_ATTRIBUTES.items() if t
 
 
 def _check_organizer(*, actor, community: Community) -> Viewer:
-    viewer = viewer_for(actor)
-    if not viewer.is_organizer(community.pk):
+    viewer = viewer_for_user(actor)
+    if not can_manage(viewer, community):
         raise PermissionDenied("Only this community's organizers write newsletters.")
     return viewer
 
@@ -123,30 +131,6 @@ def newsletter_issue_render(*, issue: NewsletterIssue, viewer: Viewer | None = N
     return html, as_text.strip() + "\n"
 
 
-def newsletter_issue_web_url(issue: NewsletterIssue) -> str:
-    path = reverse("newsletters:detail", args=[issue.community.slug, issue.slug])
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def newsletter_issue_email_bodies(*, issue: NewsletterIssue, html: str,
-                                  text: str) -> tuple[str, str]:
-    """The e-mail's two parts around the rendered body: a "View in your browser" link and
-    how to leave. Shared by every copy, so nothing in it is per recipient (the one-click
-    unsubscribe is in each copy's headers)."""
-    lists = sorted(issue.lists.all(), key=lambda m: m.pk)
-    context = {"issue": issue, "community": issue.community, "body_html": html,
-               "body_text": text, "web_url": newsletter_issue_web_url(issue),
-               "lists": lists, "leave_addresses": [m.companion("leave") for m in lists]}
-    return (render_to_string("lists/email/newsletter_message.txt", context),
-            render_to_string("lists/email/newsletter_message.html", context))
-
-
-def newsletter_from_address(issue: NewsletterIssue) -> str:
-    first = min(issue.lists.all(), key=lambda m: m.pk)
-    name = (issue.community.short_name or issue.community.name).replace('"', "")
-    return f'"{name} newsletter" <{first.address}>'
-
-
 def newsletter_issue_send_test(*, issue: NewsletterIssue, actor) -> None:
     """Mail the issue as it would go out now to the actor alone, subject "[Test] …". Changes
     nothing about the issue. Raises PermissionDenied or ValidationError (unknown blocks)."""
@@ -226,6 +210,21 @@ def newsletter_issue_start_scheduled(*, issue_id: int,
     return started
 
 
+def newsletter_issues_start_due(*, now: datetime | None = None) -> int:
+    """Start every scheduled issue whose time has come; each exactly once however many
+    workers tick (the start is a conditional UPDATE). Returns how many this run started."""
+    now = now or timezone.now()
+    started = 0
+    for issue_id in newsletter_issues_due(now=now):
+        try:
+            if newsletter_issue_start_scheduled(issue_id=issue_id, now=now) is not None:
+                started += 1
+        except Exception:
+            # One broken issue (its lists were deleted, say) must not hold up the others.
+            logger.exception("Newsletter issue %s could not be started", issue_id)
+    return started
+
+
 def _newsletter_issue_start(*, issue_id: int, from_statuses,
                             due_by: datetime | None = None) -> NewsletterIssue | None:
     """In the caller's transaction: claim the issue for sending, freeze what it looks like,
@@ -242,8 +241,6 @@ def _newsletter_issue_start(*, issue_id: int, from_statuses,
     issue.fanout_cursor, issue.fanout_done_at, issue.recipients_count = 0, None, 0
     issue.save(update_fields=["rendered_html", "rendered_text", "fanout_cursor",
                               "fanout_done_at", "recipients_count"])
-    from ..tasks_newsletter import newsletter_issue_fanout_task  # tasks import services
-
     transaction.on_commit(partial(newsletter_issue_fanout_task.enqueue, issue.pk),
                           robust=True)
     return issue

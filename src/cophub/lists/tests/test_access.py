@@ -11,8 +11,8 @@ from django.urls import reverse
 from cophub.communities.selectors import viewer_for
 from cophub.communities.services import group_join
 from cophub.core.access import AccessLevel
-from cophub.lists.delivery import unsubscribe_url
 from cophub.lists.models import MailingList, Subscription
+from cophub.lists.services.delivery import unsubscribe_url
 from cophub.search.selectors import search_run
 
 from .web_helpers import mail_post

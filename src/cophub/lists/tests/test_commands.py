@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from cophub.lists.commands import Command, commands_parse, suggest
+from cophub.lists.inbound.commands import Command, commands_parse, suggest
 from cophub.lists.models import Confirmation, InboundMessage, Subscription
 
 from .inbound_helpers import build, list_address, receive

@@ -10,20 +10,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cophub.core.models import MailContent, OutgoingMail
-from cophub.lists.delivery import (
+from cophub.lists.models import Post, Subscription
+from cophub.lists.services import (
+    delivery,
+    post_compose,
+    post_moderate,
+    post_receive,
+    subscription_cancel,
+)
+from cophub.lists.services.delivery import (
     list_headers,
     post_fanout,
     recipient_headers,
     subject_with_prefix,
     unsubscribe_token_read,
     unsubscribe_url,
-)
-from cophub.lists.models import Post, Subscription
-from cophub.lists.services import (
-    post_compose,
-    post_moderate,
-    post_receive,
-    subscription_cancel,
 )
 
 pytestmark = pytest.mark.django_db
@@ -151,8 +152,6 @@ def test_a_chunk_that_fails_leaves_nothing_behind(gov_list, organizer, make_subs
                                                   monkeypatch):
     _subscribe_many(gov_list, make_subscription, 5)
     post = _publish(gov_list, organizer)
-    from cophub.lists import delivery
-
     def crash(**kwargs):
         raise RuntimeError("worker killed")
 

@@ -8,9 +8,9 @@ from django.core import mail
 from django.utils import timezone
 
 from cophub.core.models import MailContent, OutgoingMail
-from cophub.lists.digests import digest_fanout, digests_build, period_end
 from cophub.lists.models import Digest, Post
 from cophub.lists.services import post_compose
+from cophub.lists.services.digests import digest_fanout, digests_build, period_end
 
 pytestmark = pytest.mark.django_db
 

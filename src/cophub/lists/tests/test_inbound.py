@@ -7,8 +7,8 @@ from django.core import mail
 from django.db import OperationalError
 from django.utils import timezone
 
-from cophub.lists import inbound as inbound_module
-from cophub.lists.inbound import (
+from cophub.lists.inbound import router as inbound_module
+from cophub.lists.inbound.router import (
     MAX_ATTEMPTS,
     inbound_message_process,
     inbound_message_store,

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cophub.lists.inbound import inbound_message_process, inbound_message_store
-from cophub.lists.mailserver import MailServer
+from cophub.lists.inbound.mailserver import MailServer
 from cophub.lists.models import InboundMessage
 
 from .inbound_helpers import build

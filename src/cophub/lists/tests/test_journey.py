@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
-from cophub.lists.mailserver import MailServer
+from cophub.lists.inbound.mailserver import MailServer
 from cophub.lists.models import Post, Subscription
 
 pytestmark = pytest.mark.django_db(transaction=True)

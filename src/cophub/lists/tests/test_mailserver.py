@@ -5,8 +5,8 @@ import socket
 
 import pytest
 
-from cophub.lists import mailserver as mailserver_module
-from cophub.lists.mailserver import MailServer
+from cophub.lists.inbound import mailserver as mailserver_module
+from cophub.lists.inbound.mailserver import MailServer
 from cophub.lists.models import InboundMessage
 
 from .inbound_helpers import build, list_address

@@ -25,7 +25,7 @@ from cophub.lists.newsletter.services import (
     newsletter_issue_start_scheduled,
     newsletter_issue_unschedule,
 )
-from cophub.lists.tasks_newsletter import newsletter_issues_send_due
+from cophub.lists.newsletter.tasks import newsletter_issues_send_due
 
 Status = NewsletterIssue.Status
 

@@ -9,6 +9,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from cophub.communities.models import CommunityRole
+from cophub.communities.services import community_role_ensure
 from cophub.core.access import AccessLevel
 from cophub.lists.models import NewsletterIssue
 from cophub.lists.newsletter.services import newsletter_issue_send
@@ -110,11 +112,8 @@ def test_organizer_pages_are_for_organizers(client, name, gov_member, make_issue
 
 
 def test_an_organizer_without_mfa_is_sent_to_set_it_up(client, make_user, community):
-    from cophub.communities.models import CommunityRole
-
     user = make_user("nomfa@gsa.gov")
-    CommunityRole.objects.create(community=community, user=user,
-                                 role=CommunityRole.Role.ORGANIZER)
+    community_role_ensure(community=community, user=user, role=CommunityRole.Role.ORGANIZER)
     client.force_login(user)
     response = client.get(reverse("newsletters:compose", args=["ai-cop"]))
     assert response.status_code == 302 and response.url == reverse("mfa_index")

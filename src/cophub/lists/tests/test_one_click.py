@@ -8,8 +8,8 @@ import re
 import pytest
 from django.test import Client
 
-from cophub.lists.delivery import recipient_headers, unsubscribe_url
 from cophub.lists.models import Subscription
+from cophub.lists.services.delivery import recipient_headers, unsubscribe_url
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 
-from cophub.communities.models import Membership
+from cophub.communities.models import Group, Membership
+from cophub.communities.services import group_join, membership_decide
 from cophub.lists.models import MailingList, Subscriber
 from cophub.lists.services import (
     NotEligible,
@@ -50,13 +51,15 @@ def test_public_list_accepts_any_valid_address(public_list):
 
 
 def test_group_list_needs_a_verified_address_of_an_active_member(make_list, make_group,
-                                                                  make_user):
-    group = make_group("generative-ai", name="Generative AI")
+                                                                  make_user, organizer):
+    group = make_group("generative-ai", name="Generative AI",
+                       join_policy=Group.JoinPolicy.REQUEST)
     group_list = make_list("genai", audience=MailingList.Audience.GROUP, group=group)
     member = make_user("member@example.com")
-    Membership.objects.create(group=group, user=member)
+    membership_decide(membership=group_join(group=group, user=member), actor=organizer,
+                      approve=True)
     requested = make_user("asker@example.com")
-    Membership.objects.create(group=group, user=requested, state=Membership.State.REQUESTED)
+    assert group_join(group=group, user=requested).state == Membership.State.REQUESTED
     make_user("unverified@example.com", verified=False)
     assert list_accepts_address(mailing_list=group_list, email="member@example.com")[0]
     assert list_accepts_address(mailing_list=group_list, email="MEMBER@example.com")[0]

@@ -7,12 +7,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cophub.communities.models import Community, CommunityRole
-from cophub.communities.services import group_join
+from cophub.communities.services import community_role_ensure, group_join
 from cophub.core.access import ANONYMOUS, AccessLevel
 from cophub.core.models import AuditEvent
-from cophub.lists.configuration import RESERVED_LOCAL_PARTS
 from cophub.lists.models import MailingList, Subscription
 from cophub.lists.services import mailing_list_save
+from cophub.lists.services.configuration import RESERVED_LOCAL_PARTS
 from cophub.search.selectors import search_run
 
 from .settings_helpers import errors_of, settings_data
@@ -46,7 +46,7 @@ def test_only_organizers_create_lists(community, request, who):
 def test_organizer_of_another_community_cannot_create_here(community, make_user):
     other = Community.objects.create(slug="cloud", name="Cloud CoP")
     boss = make_user("boss@gsa.gov", mfa=True)
-    CommunityRole.objects.create(community=other, user=boss, role=CommunityRole.Role.ORGANIZER)
+    community_role_ensure(community=other, user=boss, role=CommunityRole.Role.ORGANIZER)
     with pytest.raises(PermissionDenied):
         mailing_list_save(community=community, actor=boss, data=settings_data())
 

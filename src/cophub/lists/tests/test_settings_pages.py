@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cophub.communities.models import Community, CommunityRole
+from cophub.communities.services import community_role_ensure
 from cophub.lists.models import MailingList, Subscription
 
 from .settings_helpers import form_data
@@ -129,8 +130,7 @@ def test_settings_of_a_hidden_groups_list_is_404_to_outsiders(client, make_group
 @pytest.mark.parametrize("page", ["create", "settings"])
 def test_settings_pages_need_mfa(client, make_user, community, gov_list, page):
     no_mfa = make_user("boss@gsa.gov")
-    CommunityRole.objects.create(community=community, user=no_mfa,
-                                 role=CommunityRole.Role.ORGANIZER)
+    community_role_ensure(community=community, user=no_mfa, role=CommunityRole.Role.ORGANIZER)
     client.force_login(no_mfa)
     response = client.get(reverse(f"lists:{page}", args=["ai-cop" if page == "create" else "ai"]))
     assert response.status_code == 302 and response.url == reverse("mfa_index")
@@ -157,8 +157,7 @@ def test_owner_nav_links_to_settings(client, organizer, gov_list):
 def test_index_offers_new_list_to_organizers_only(client, community, organizer, gov_member,
                                                   gov_list):
     empty = Community.objects.create(slug="cloud", name="Cloud CoP")
-    CommunityRole.objects.create(community=empty, user=organizer,
-                                 role=CommunityRole.Role.ORGANIZER)
+    community_role_ensure(community=empty, user=organizer, role=CommunityRole.Role.ORGANIZER)
     client.force_login(organizer)
     page = client.get(reverse("lists:index")).content.decode()
     assert reverse("lists:create", args=["ai-cop"]) in page

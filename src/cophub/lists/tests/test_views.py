@@ -6,6 +6,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from cophub.communities.models import CommunityRole
+from cophub.communities.services import community_role_ensure
 from cophub.lists import services
 from cophub.lists.models import Bounce, Confirmation, MailingList, Post, Subscription
 
@@ -395,11 +397,8 @@ def test_re_enable_turns_delivery_back_on(client, organizer, gov_list, make_subs
 
 
 def test_owner_pages_need_mfa(client, make_user, community, gov_list):
-    from cophub.communities.models import CommunityRole
-
     no_mfa = make_user("boss@gsa.gov")
-    CommunityRole.objects.create(community=community, user=no_mfa,
-                                 role=CommunityRole.Role.ORGANIZER)
+    community_role_ensure(community=community, user=no_mfa, role=CommunityRole.Role.ORGANIZER)
     client.force_login(no_mfa)
     response = client.get(url("moderation", "ai"))
     assert response.status_code == 302 and response.url == reverse("mfa_index")

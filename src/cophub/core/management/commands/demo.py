@@ -1,6 +1,6 @@
-"""`cophub demo`: load the demo communities. Each app that has a `demo.py` with a
-`build(*, context)` function adds its part, in INSTALLED_APPS order, so later apps (events,
-lists, …) extend the demo without this command knowing them."""
+"""`cophub demo`: load the demo data. Each app that has a `demo.py` with a
+`build(*, context)` function adds its part, in INSTALLED_APPS order, so later apps extend
+the demo without this command knowing them."""
 
 import importlib
 import resource
@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 
 class Command(BaseCommand):
-    help = "Load the demo communities (the AI CoP and the Data CoP) with realistic members."
+    help = "Load the demo data: every app's demo.py, in INSTALLED_APPS order."
 
     def add_arguments(self, parser):
         parser.add_argument("--members", type=int, default=300,

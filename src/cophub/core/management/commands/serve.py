@@ -2,6 +2,8 @@
 
 - web: gunicorn with threaded workers, serving `cophub.config.wsgi:application`
 - worker: `cophub worker` (background tasks and periodic jobs)
+- every process an app registers in its `processes.py` (core/processes.py), each a cophub
+  command run as `python -m cophub <command>`
 
 The first SIGINT or SIGTERM asks every child to stop gracefully (SIGTERM: gunicorn finishes
 its requests, the worker its current task); a second one kills them. If any child exits on
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from cophub.core.processes import load_processes
+
 GRACE_SECONDS = 35  # longer than gunicorn's graceful timeout (30 s) and one SMTP send
 
 
@@ -36,8 +40,39 @@ class Child:
         return self.process is not None and self.process.poll() is None
 
 
+def serve_children(*, bind: str, workers: int, threads: int, access_log: bool) -> list[Child]:
+    """The web server, the worker, and every registered process that is wanted now."""
+    gunicorn = [
+        sys.executable, "-m", "gunicorn", "cophub.config.wsgi:application",
+        "--bind", bind,
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
+        "--error-logfile", "-",
+        # The control socket defaults to one path per user, which two cophub instances
+        # on one host would fight over; serve is the controller here.
+        "--no-control-socket",
+        # Search pages carry the query in the URL; the largest request line gunicorn
+        # allows (8190 bytes, default 4094) lets long pasted queries reach the page,
+        # which says how much of them it used.
+        "--limit-request-line", "8190",
+    ]
+    if access_log:
+        gunicorn += ["--access-logfile", "-"]
+    children = [
+        Child("web", gunicorn),
+        Child("worker", [sys.executable, "-m", "cophub", "worker"]),
+    ]
+    for registered in load_processes().values():
+        if registered.wanted:
+            children.append(Child(registered.name,
+                                  [sys.executable, "-m", "cophub", *registered.argv]))
+    return children
+
+
 class Command(BaseCommand):
-    help = "Run the web server and the task worker for one machine."
+    help = ("Run the web server, the task worker and the processes apps register, for one "
+            "machine.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
@@ -52,30 +87,8 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        gunicorn = [
-            sys.executable, "-m", "gunicorn", "cophub.config.wsgi:application",
-            "--bind", bind,
-            "--workers", str(workers),
-            "--worker-class", "gthread",
-            "--threads", str(threads),
-            "--error-logfile", "-",
-            # The control socket defaults to one path per user, which two cophub instances
-            # on one host would fight over; serve is the controller here.
-            "--no-control-socket",
-            # Search pages carry the query in the URL; the largest request line gunicorn
-            # allows (8190 bytes, default 4094) lets long pasted queries reach the page,
-            # which says how much of them it used.
-            "--limit-request-line", "8190",
-        ]
-        if access_log:
-            gunicorn += ["--access-logfile", "-"]
-        children = [
-            Child("web", gunicorn),
-            Child("worker", [sys.executable, "-m", "cophub", "worker"]),
-            # Inbound mail server (lists: mail to list addresses, commands, bounces), on
-            # COPHUB_MAILSERVER_HOST/PORT/PROTOCOL.
-            Child("mailserver", [sys.executable, "-m", "cophub", "mailserver"]),
-        ]
+        children = serve_children(bind=bind, workers=workers, threads=threads,
+                                  access_log=access_log)
 
         exit_code = self._supervise(children, url=f"http://{bind}/")
         if exit_code:

@@ -1,4 +1,4 @@
-"""`cophub mailserver`: the inbound mail server for list addresses (see lists/mailserver.py).
+"""`cophub mailserver`: the inbound mail server for list addresses (lists/inbound/mailserver.py).
 
 SMTP on COPHUB_MAILSERVER_HOST:COPHUB_MAILSERVER_PORT (127.0.0.1:2525) by default; `--lmtp`
 (or COPHUB_MAILSERVER_PROTOCOL=lmtp) behind Postfix. SIGTERM or SIGINT stops it gracefully:
@@ -11,7 +11,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cophub.lists.mailserver import MailServer
+from cophub.lists.inbound.mailserver import MailServer
 
 
 class Command(BaseCommand):

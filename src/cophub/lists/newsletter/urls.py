@@ -3,7 +3,7 @@ the organizers' compose, edit and preview pages."""
 
 from django.urls import path
 
-from . import newsletter_views as views
+from . import views
 
 app_name = "newsletters"
 

@@ -3,7 +3,9 @@ its access level admits), and the organizers' pages: compose, edit, and the prev
 which an organizer sends a test to themselves, schedules, or sends now.
 
 Every page finds its issue through `newsletter_issue_for_page`, so a person who may not
-read an issue gets a 404 on every URL about it."""
+read an issue gets a 404 on every URL about it. The organizers' pages go through
+`communities.decorators.organizer_page` (`manage_page` of the community: a newsletter
+belongs to the community)."""
 
 
 from django.contrib import messages
@@ -14,20 +16,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from cophub.communities.decorators import organizer_page
 from cophub.communities.models import Community
-from cophub.communities.selectors import request_viewer
+from cophub.core.access import can_manage
 from cophub.core.timezones import DEFAULT_TIME_ZONE
 
-from .models import NewsletterIssue
-from .newsletter import selectors
-from .newsletter import services as newsletter_services
-from .newsletter_forms import NewsletterIssueForm, ScheduleForm
+from ..models import NewsletterIssue
+from . import selectors
+from . import services as newsletter_services
+from .forms import NewsletterIssueForm, ScheduleForm
 
 PAGE_SIZE = 20
 
 
 def _issue(request, community: str, slug: str) -> NewsletterIssue:
     try:
-        return selectors.newsletter_issue_for_page(viewer=request_viewer(request),
+        return selectors.newsletter_issue_for_page(viewer=request.viewer,
                                                    community_slug=community, slug=slug)
     except NewsletterIssue.DoesNotExist:
         raise Http404("No such newsletter issue") from None
@@ -35,14 +37,14 @@ def _issue(request, community: str, slug: str) -> NewsletterIssue:
 
 def newsletter_index_view(request, community):
     community = get_object_or_404(Community, slug=community)
-    viewer = request_viewer(request)
+    viewer = request.viewer
     page = Paginator(selectors.newsletter_issues_sent(viewer=viewer, community=community),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     return render(request, "lists/newsletter/index.html", {
         "community": community, "page": page,
         "unsent": list(selectors.newsletter_issues_unsent(viewer=viewer, community=community)),
-        "is_organizer": viewer.is_organizer(community.pk),
+        "is_organizer": can_manage(viewer, community),
     })
 
 
@@ -52,7 +54,7 @@ def newsletter_detail_view(request, community, slug):
         return redirect("newsletters:preview", issue.community.slug, issue.slug)
     return render(request, "lists/newsletter/detail.html", {
         "community": issue.community, "issue": issue,
-        "is_organizer": request_viewer(request).is_organizer(issue.community_id),
+        "is_organizer": can_manage(request.viewer, issue.community),
     })
 
 

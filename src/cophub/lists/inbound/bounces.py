@@ -21,8 +21,9 @@ from flufl.bounce import all_failures
 
 from cophub.core.audit import audit_record
 
-from .mailparse import storable
-from .models import Bounce, InboundMessage, MailingList, Subscription
+from ..mailparse import body_text, storable
+from ..models import Bounce, InboundMessage, MailingList, Subscription
+from ..services import list_notify_owners
 
 logger = logging.getLogger(__name__)
 
@@ -103,15 +104,13 @@ def bounce_record(*, inbound: InboundMessage | None, mailing_list: MailingList |
 
 def _owners_notify(mailing_list: MailingList, subscription: Subscription,
                    diagnostic: str) -> None:
-    from . import services
-
     context = {"mailing_list": mailing_list, "subscription": subscription,
                "email": subscription.subscriber.email, "diagnostic": diagnostic,
                "threshold": settings.COPHUB_BOUNCE_THRESHOLD,
                "stale_days": settings.COPHUB_BOUNCE_STALE_DAYS}
     subject = " ".join(render_to_string("lists/email/bounce_disabled_subject.txt",
                                         context).split())
-    services.list_notify_owners(
+    list_notify_owners(
         mailing_list=mailing_list, subject=subject,
         body_text=render_to_string("lists/email/bounce_disabled_message.txt", context))
 
@@ -153,7 +152,5 @@ def _diagnostic(message: EmailMessage) -> str:
     except Exception:  # noqa: BLE001 — a malformed delivery-status part
         lines = []
     if not lines:
-        from .commands import body_text
-
         lines = [line for line in body_text(message).splitlines() if line.strip()][:10]
     return "\n".join(lines)[:2000]

@@ -1,14 +1,11 @@
-"""Writes about lists: eligibility, subscriptions and their double opt-in confirmations.
-Posting and moderation live in posting.py and are re-exported here, so callers import every
-list service from one place (`from cophub.lists.services import post_receive`)."""
+"""Subscribers and subscriptions: who may join a list, double opt-in confirmations,
+leaving, delivery settings, and re-enabling what bounces disabled."""
 
 import re
 import secrets
 from datetime import timedelta
-from urllib.parse import urljoin
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -18,9 +15,10 @@ from django.utils import timezone
 from cophub.accounts.domains import domain_verdict
 from cophub.communities.models import Membership
 from cophub.core.audit import audit_record
+from cophub.core.links import site_url
 from cophub.core.mail import mail_enqueue_template
 
-from .exceptions import (  # noqa: F401 — re-exported: the contract names them here
+from ..exceptions import (
     AlreadySubscribed,
     ConfirmationInvalid,
     ListError,
@@ -28,15 +26,12 @@ from .exceptions import (  # noqa: F401 — re-exported: the contract names them
     NotEligible,
     NotSubscribed,
 )
-from .models import Confirmation, MailingList, Subscriber, Subscription
+from ..models import Confirmation, MailingList, Subscriber, Subscription
+from ..selectors import list_can_manage
 
 CONFIRMATION_LIFETIME = timedelta(days=7)
 # token_urlsafe(24) is 32 characters of [A-Za-z0-9_-]; found anywhere in a reply.
 _TOKEN_RE = re.compile(r"(?<![A-Za-z0-9_-])([A-Za-z0-9_-]{32})(?![A-Za-z0-9_-])")
-
-
-def site_url(path: str) -> str:
-    return urljoin(settings.SITE_URL + "/", path.lstrip("/"))
 
 
 def email_normalize(email: str) -> str:
@@ -319,8 +314,6 @@ def subscription_cancel(*, subscription: Subscription, via: str, actor=None,
 def subscription_enable(*, subscription: Subscription, actor) -> Subscription:
     """Turn delivery back on for a subscription that bounces disabled (the owner has
     checked the address), with a clean bounce score. Only owners; only disabled ones."""
-    from .selectors import list_can_manage
-
     subscription = (Subscription.objects.select_for_update()
                     .select_related("mailing_list__community", "subscriber")
                     .get(pk=subscription.pk))
@@ -373,11 +366,3 @@ def subscriber_link_user(*, user, email: str) -> int:
     it, so the person has one subscriber record, not two. Returns how many were linked."""
     return Subscriber.objects.filter(email__iexact=email, user__isnull=True).update(user=user)
 
-
-from .configuration import mailing_list_save  # noqa: E402,F401
-from .posting import (  # noqa: E402,F401 — posting imports the helpers above
-    list_notify_owners,
-    post_compose,
-    post_moderate,
-    post_receive,
-)

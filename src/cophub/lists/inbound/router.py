@@ -1,5 +1,5 @@
 """Inbound mail: store what the mail server accepted, then route it (posts, commands, owner
-mail, bounces) in a task.
+mail, bounces) in a task (`inbound_message_process_task`).
 
 `inbound_message_store` is the only thing the mail server does with a message: one committed
 insert before it answers 250, so a crash after 250 loses nothing. `inbound_message_process`
@@ -7,25 +7,24 @@ runs in a task and never raises: whatever the bytes are, the row ends PROCESSED 
 with a `result` in words, and the raw message is kept.
 """
 
-import email
-import email.policy
 import logging
 import traceback
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import getaddresses
 from functools import partial
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tasks import task
 
-from . import addresses
-from .mailparse import storable
-from .models import InboundMessage, MailingList
+from .. import addresses
+from ..mailparse import header_text, is_loop, message_parse, storable
+from ..models import InboundMessage, MailingList
+from ..services import NotAllowed, post_receive
+from .bounces import bounce_process
+from .commands import commands_handle, owner_forward
+from .replies import reply_send
 
 logger = logging.getLogger(__name__)
 
@@ -136,31 +135,27 @@ def inbound_route(*, inbound: InboundMessage) -> list[str]:
 
 
 def _route_one(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str:
-    from . import bounces, commands  # they import helpers from here
-
     parsed = addresses.address_parse(rcpt)
     if parsed is None:
         return "ignored: not a list address"
     mailing_list = MailingList.objects.filter(local_part=parsed.local_part).first()
     if parsed.role == "bounces":
         # Bounces are read even for a list deactivated since the copy was sent.
-        return bounces.bounce_process(inbound=inbound, mailing_list=mailing_list,
-                                      verp_email=parsed.verp_email, message=message)
+        return bounce_process(inbound=inbound, mailing_list=mailing_list,
+                              verp_email=parsed.verp_email, message=message)
     if mailing_list is None or not mailing_list.is_active:
         return "ignored: no such list (deleted or deactivated after the message arrived)"
     if parsed.role == addresses.POST:
         return _route_post(inbound, message, mailing_list)
     if parsed.role == "owner":
-        return commands.owner_forward(mailing_list=mailing_list, message=message,
-                                      mail_from=inbound.mail_from)
-    return commands.commands_handle(mailing_list=mailing_list, message=message,
-                                    mail_from=inbound.mail_from, role=parsed.role)
+        return owner_forward(mailing_list=mailing_list, message=message,
+                             mail_from=inbound.mail_from)
+    return commands_handle(mailing_list=mailing_list, message=message,
+                           mail_from=inbound.mail_from, role=parsed.role)
 
 
 def _route_post(inbound: InboundMessage, message: EmailMessage,
                 mailing_list: MailingList) -> str:
-    from . import services
-
     if is_loop(message, mailing_list):
         return "dropped: mail loop"
     auto = header_text(message, "Auto-Submitted").lower()
@@ -168,9 +163,8 @@ def _route_post(inbound: InboundMessage, message: EmailMessage,
         # A vacation notice or other robot answering a list copy: never a post.
         return f"dropped: automated message (Auto-Submitted: {auto})"
     try:
-        post = services.post_receive(mailing_list=mailing_list, message=message,
-                                     inbound=inbound)
-    except services.NotAllowed as exc:
+        post = post_receive(mailing_list=mailing_list, message=message, inbound=inbound)
+    except NotAllowed as exc:
         replied = reply_send(mailing_list=mailing_list, message=message,
                              mail_from=inbound.mail_from, template="lists/email/command_refused",
                              context={"reason": str(exc)})
@@ -180,131 +174,10 @@ def _route_post(inbound: InboundMessage, message: EmailMessage,
     return f"{post.get_status_display().lower()} (post {post.pk})"
 
 
-# --- helpers shared with commands and bounces -------------------------------------------
-
-
-def message_parse(raw: bytes) -> EmailMessage:
-    """The message as the email package reads it. Parsing bytes never raises for bad MIME
-    (defects are recorded on the message); a failure here would be a bug in the email
-    package, so an empty message stands in and processing goes on."""
-    try:
-        return email.message_from_bytes(raw, policy=email.policy.default)
-    except Exception:  # noqa: BLE001 — see docstring
-        logger.exception("email package could not parse an inbound message")
-        return EmailMessage(policy=email.policy.default)
-
-
-def header_text(message: EmailMessage, name: str) -> str:
-    """A header as one line of text, "" if absent. Malformed headers (bad encoded words,
-    unknown charsets, broken address lists) fall back to the raw value instead of raising."""
-    try:
-        value = message.get(name)
-        text = "" if value is None else str(value)
-    except Exception:  # noqa: BLE001 — the header parser raises on some malformed input
-        text = ""
-        for key, raw_value in message.raw_items():
-            if key.lower() == name.lower():
-                text = str(raw_value)
-                break
-    return " ".join(text.split())[:2000]
-
-
-def sender_address(message: EmailMessage, mail_from: str = "") -> tuple[str, str]:
-    """(name, address) of the person to act for and reply to: the From header's address
-    if it is a valid one, else the envelope sender. ("", "") if neither is usable."""
-    candidates = []
-    raw_from = header_text(message, "From")
-    if raw_from:
-        try:
-            candidates += getaddresses([raw_from])
-        except Exception:  # noqa: BLE001 — getaddresses can choke on pathological input
-            pass
-    candidates.append(("", (mail_from or "").strip("<> ")))
-    for name, address in candidates:
-        address = (address or "").strip()
-        if len(address) > 254:
-            continue
-        try:
-            validate_email(address)
-        except ValidationError:
-            continue
-        return (name or "").strip()[:150], address
-    return "", ""
-
-
-def is_loop(message: EmailMessage, mailing_list: MailingList) -> bool:
-    """The message went out through this list already: it carries our List-Id or X-Loop."""
-    list_id = mailing_list.list_id.lower()
-    for value in _all_headers(message, "List-Id"):
-        if f"<{list_id}>" in value.lower() or value.strip().lower() == list_id:
-            return True
-    return any(mailing_list.address.lower() in value.lower()
-               for value in _all_headers(message, "X-Loop"))
-
-
-def is_automated(message: EmailMessage, mail_from: str) -> bool:
-    """RFC 3834: never answer robots (which answer back). Auto-Submitted other than "no",
-    Precedence bulk/list/junk, or a null or MAILER-DAEMON envelope sender."""
-    auto = header_text(message, "Auto-Submitted").lower()
-    if auto and auto != "no":
-        return True
-    if header_text(message, "Precedence").lower() in ("bulk", "list", "junk"):
-        return True
-    envelope = (mail_from or "").strip("<> ").lower()
-    return not envelope or envelope.split("@")[0] in ("mailer-daemon", "postmaster")
-
-
-def reply_send(*, mailing_list: MailingList, message: EmailMessage, mail_from: str,
-               template: str, context: dict) -> str:
-    """Send an automatic reply from <list>-request@ (rendered from `template`) to the
-    sender, unless the sender is a robot or has no usable address. Returns what happened
-    in words for the result."""
-    from cophub.core.mail import mail_enqueue_template
-
-    if is_automated(message, mail_from):
-        return "no reply: automated sender"
-    name, address = sender_address(message, mail_from)
-    if not address:
-        return "no reply: no usable sender address"
-    headers = {"Auto-Submitted": "auto-replied", "X-Loop": mailing_list.companion("request")}
-    original_id = header_text(message, "Message-ID")
-    if original_id.startswith("<") and original_id.endswith(">") and len(original_id) < 300:
-        headers["In-Reply-To"] = original_id
-        headers["References"] = original_id
-    subject = header_text(message, "Subject")[:200]
-    mail_enqueue_template(
-        to=address, template_prefix=template,
-        context={**list_context(mailing_list), "sender_name": name, "sender_email": address,
-                 "original_subject": subject, "help": help_text(mailing_list), **context},
-        headers=headers, from_email=mailing_list.companion("request"),
-    )
-    return f"replied to {address}"
-
-
-def list_context(mailing_list: MailingList) -> dict:
-    """What the command templates need to name the list's addresses."""
-    return {"mailing_list": mailing_list,
-            **{f"{role}_address": mailing_list.companion(role)
-               for role in ("request", "join", "leave", "owner")}}
-
-
-def help_text(mailing_list: MailingList) -> str:
-    return render_to_string("lists/email/command_help.txt", list_context(mailing_list))
-
-
-def _all_headers(message: EmailMessage, name: str) -> list[str]:
-    try:
-        return [str(v) for v in (message.get_all(name) or [])]
-    except Exception:  # noqa: BLE001 — malformed header: read the raw values
-        return [str(v) for k, v in message.raw_items() if k.lower() == name.lower()]
-
-
 # --- internals -------------------------------------------------------------------------
 
 
 def _enqueue_process(inbound_id: int) -> None:
-    from .tasks_inbound import inbound_message_process_task
-
     inbound_message_process_task.enqueue(inbound_id)
 
 
@@ -341,3 +214,8 @@ def _inbound_status(inbound_id: int) -> str:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+@task()
+def inbound_message_process_task(inbound_id: int) -> str:
+    return inbound_message_process(inbound_id=inbound_id)

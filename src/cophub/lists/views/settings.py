@@ -1,10 +1,11 @@
 """Organizers' pages for starting a list and changing its settings (the address, who may
 join, kind, moderation, digests, archive level, group). The rules are in
-`configuration.mailing_list_save`; these pages show its answers next to the fields.
+`services.configuration.mailing_list_save`; these pages show its answers next to the fields.
 
-Starting a list is for the community's organizers; a list's settings are for its owners
-(organizers, and the group's leads for a group's list), through `list_owner_page` like the
-other owner pages. Both need MFA."""
+Starting a list is for the community's organizers (`organizer_page`); a list's settings are
+for whoever manages it (organizers, and the group's leads for a group's list), through
+`list_owner_page` like the other owner pages; only organizers may move it to another group
+(`ORGANIZE`). Both need MFA."""
 
 
 from django.contrib import messages
@@ -12,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from cophub.communities.decorators import organizer_page
-from cophub.communities.selectors import request_viewer
+from cophub.core.access import ORGANIZE, can_manage
 
-from . import selectors, services
-from .forms import MailingListForm
-from .views_owner import list_owner_page
+from .. import selectors, services
+from ..forms import MailingListForm
+from .owner import list_owner_page
 
 
 def _form_page(request, *, community, form, mailing_list=None):
@@ -30,7 +31,7 @@ def _form_page(request, *, community, form, mailing_list=None):
 def _after_save(request, mailing_list):
     # A group lead who closes their list can no longer see it (inactive lists are shown to
     # organizers only): send them to the index rather than to a 404.
-    visible = selectors.lists_visible_to(viewer=request_viewer(request)).filter(
+    visible = selectors.lists_visible_to(viewer=request.viewer).filter(
         pk=mailing_list.pk).exists()
     if visible:
         return redirect("lists:detail", mailing_list.local_part)
@@ -58,7 +59,7 @@ def list_settings_view(request, mailing_list):
     community = mailing_list.community
     form = MailingListForm(
         request.POST or None, community=community, mailing_list=mailing_list,
-        may_change_group=request_viewer(request).is_organizer(community.pk))
+        may_change_group=can_manage(request.viewer, mailing_list, action=ORGANIZE))
     if request.method == "POST" and form.is_valid():
         try:
             mailing_list = services.mailing_list_save(

@@ -5,7 +5,8 @@ MIME (a multipart/digest of message/rfc822 parts, RFC 2046 §5.1.5), built with 
 A digest covers the posts published in (last digest's end, period boundary]. Boundaries are
 local midnights (daily) and Monday midnights (weekly), so every worker computes the same
 `ends_at` and the unique (list, period, ends_at) constraint makes each digest happen once.
-A digest with no posts is recorded (the period is done) and sends nothing."""
+A digest with no posts is recorded (the period is done) and sends nothing. The hourly job
+(`lists.digests_build`, tasks.py) builds them; `digest_fanout_task` sends each."""
 
 from datetime import datetime, timedelta
 from email.mime.message import MIMEMessage
@@ -16,10 +17,12 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from cophub.core.mail import mail_enqueue_many
 
-from .addresses import list_domain
+from ..addresses import list_domain
+from ..models import Digest, MailingList, Post, Subscription
 from .delivery import (
     RecipientHeaders,
     content_find_or_create,
@@ -27,7 +30,6 @@ from .delivery import (
     list_headers,
     subject_with_prefix,
 )
-from .models import Digest, MailingList, Post, Subscription
 
 PERIODS = {Digest.Period.DAILY: timedelta(days=1), Digest.Period.WEEKLY: timedelta(days=7)}
 CHUNK = 1000
@@ -46,8 +48,6 @@ def period_end(*, period: str, now: datetime) -> datetime:
 
 def digests_build(*, now: datetime | None = None) -> list[Digest]:
     """Build every due digest and enqueue its fan-out after commit. Returns those built."""
-    from .tasks_delivery import digest_fanout_task
-
     now = now or timezone.now()
     built = []
     for ml in MailingList.objects.filter(is_active=True, digests_enabled=True,
@@ -202,3 +202,9 @@ def digest_fanout(*, digest_id: int, chunk: int = CHUNK, max_chunks: int | None 
             digest.save(update_fields=["fanout_cursor"])
         chunks += 1
     return queued
+
+
+@task()
+def digest_fanout_task(digest_id: int) -> int:
+    """Queue a built digest for its subscribers (resumes after a crash)."""
+    return digest_fanout(digest_id=digest_id)

@@ -1,44 +1,35 @@
 """Owners' pages of a list: compose a post, the moderation queue, subscribers, bounces.
 
-Owners are the community's organizers and, for a group's list, the group's leads
-(`selectors.list_can_manage`); like the library's organizer pages they need MFA. A person
-who may not even see the list gets a 404 first; a signed-in person who may see it but does
-not run it gets a 403."""
-
-from functools import wraps
+Owners are whoever may manage the list (`core.access.can_manage`: the community's
+organizers and, for a group's list, the group's leads); the pages go through
+`communities.decorators.manage_page` with the list as the thing managed, and need MFA. A
+person who may not even see the list gets a 404 first; a visitor is sent to sign in; a
+signed-in person who may see it but does not run it gets a 403."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
-from cophub.accounts.decorators import mfa_required
+from cophub.communities.decorators import manage_page
 from cophub.core.markdown import render_markdown
 
-from . import services
-from .forms import ComposeForm, ModerationForm, SearchForm
-from .models import Bounce, Post, Subscription
-from .selectors import list_can_manage
-from .views import visible_list
+from .. import services
+from ..forms import ComposeForm, ModerationForm, SearchForm
+from ..models import Bounce, MailingList, Post, Subscription
+from .public import visible_list
 
 SUBSCRIBERS_PER_PAGE = 50
 BOUNCES_SHOWN = 100
 
 
-def list_owner_page(view):
-    @wraps(view)
-    def wrapper(request, local_part, *args, **kwargs):
-        mailing_list = visible_list(request, local_part)
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not list_can_manage(user=request.user, mailing_list=mailing_list):
-            raise PermissionDenied("Only the list's owners (the community's organizers and "
-                                   "the group's leads) can see this page.")
-        return mfa_required(view)(request, mailing_list, *args, **kwargs)
+def load_list(request, local_part: str) -> tuple[MailingList]:
+    """The list in the URL, if the person may see it (else 404)."""
+    return (visible_list(request, local_part),)
 
-    return wrapper
+
+list_owner_page = manage_page(load_list)
+"""Pages that run a list: the view gets `mailing_list` after `request`."""
 
 
 def _context(mailing_list, **extra):

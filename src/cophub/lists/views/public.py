@@ -1,11 +1,13 @@
 """List pages for everyone: the index, a list's page (how to join, subscribing, one's own
 settings), confirmations, RFC 8058 one-click unsubscribe, one's subscriptions, and the
-threaded archive with its permalinks and search. Owners' pages are in views_owner.py.
+threaded archive with its permalinks and search. Owners' pages are in owner.py, settings
+pages in settings.py.
 
 Lists are found through `selectors.lists_visible_to` and archives through
 `selectors.list_can_read_archive`: whoever may not read an archive gets a 404 on every URL
 of it, never a 403 that tells it exists."""
 
+import nh3
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,17 +17,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from cophub.communities.models import Community
-from cophub.communities.selectors import request_viewer
-from cophub.core.access import Viewer
+from cophub.core import markdown
+from cophub.core.access import can_manage
 from cophub.core.markdown import render_markdown
+from cophub.search.selectors import search_run
 
-from . import delivery, selectors, services
-from .forms import SearchForm, SubscribeForm, SubscriptionSettingsForm
-from .models import Confirmation, MailingList, Post, Subscription
+from .. import selectors, services
+from ..forms import SearchForm, SubscribeForm, SubscriptionSettingsForm
+from ..models import Confirmation, MailingList, Post, Subscription
 
 THREADS_PER_PAGE = 20
 # Replies deeper than this are shown at this depth: the nesting stays readable on a phone
@@ -37,23 +41,17 @@ ONE_CLICK_BODY = ("List-Unsubscribe", "One-Click")
 # --- helpers ---------------------------------------------------------------------------------
 
 def visible_list(request, local_part: str) -> MailingList:
-    lists = selectors.lists_visible_to(viewer=request_viewer(request))
+    lists = selectors.lists_visible_to(viewer=request.viewer)
     return get_object_or_404(lists.select_related("community", "group"),
                              local_part=local_part)
 
 
 def _readable_list(request, local_part: str) -> MailingList:
     mailing_list = visible_list(request, local_part)
-    if not selectors.list_can_read_archive(viewer=request_viewer(request),
+    if not selectors.list_can_read_archive(viewer=request.viewer,
                                            mailing_list=mailing_list):
         raise Http404("No such archive")
     return mailing_list
-
-
-def shows_addresses(viewer: Viewer, mailing_list: MailingList) -> bool:
-    """Sender addresses only for government members and the community's organizers:
-    anonymous and public readers see names, so the archive feeds no address harvester."""
-    return viewer.is_government or viewer.is_organizer(mailing_list.community_id)
 
 
 def _verified_addresses(user) -> list[str]:
@@ -78,7 +76,7 @@ def _subscribe_form(request, mailing_list, data=None) -> SubscribeForm:
 # --- index, list page, subscribing -----------------------------------------------------------
 
 def list_index_view(request):
-    viewer = request_viewer(request)
+    viewer = request.viewer
     # Inactive lists are in it only for their organizers (marked as such).
     lists = list(selectors.lists_visible_to(viewer=viewer)
                  .order_by("community__name", "name"))
@@ -101,7 +99,7 @@ def list_index_view(request):
 
 def _detail_page(request, mailing_list, *, subscribe_form=None, settings_form=None,
                  status=200):
-    viewer = request_viewer(request)
+    viewer = request.viewer
     accepts, refusal = True, ""
     own = None
     if request.user.is_authenticated:
@@ -121,8 +119,7 @@ def _detail_page(request, mailing_list, *, subscribe_form=None, settings_form=No
         "accepts": accepts, "refusal": refusal,
         "can_read_archive": selectors.list_can_read_archive(viewer=viewer,
                                                             mailing_list=mailing_list),
-        "can_manage": request.user.is_authenticated and selectors.list_can_manage(
-            user=request.user, mailing_list=mailing_list),
+        "can_manage": can_manage(viewer, mailing_list),
         "description_html": render_markdown(mailing_list.description),
         "join_address": mailing_list.companion("join"),
         "request_address": mailing_list.companion("request"),
@@ -228,7 +225,7 @@ def confirm_view(request, token):
 @csrf_exempt  # RFC 8058: mail providers POST with no session and no token; the signed
 # per-recipient token in the URL is the authorisation. Only this view is exempt.
 def unsubscribe_one_click_view(request, token):
-    subscription = delivery.unsubscribe_token_read(token)
+    subscription = services.unsubscribe_token_read(token)
     if subscription is None:
         return render(request, "lists/one_click.html", {"invalid": True}, status=400)
     if request.method == "POST":
@@ -313,12 +310,13 @@ def _set_depth(post, depth):
 
 def archive_view(request, local_part):
     mailing_list = _readable_list(request, local_part)
-    viewer = request_viewer(request)
+    viewer = request.viewer
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     context = {"mailing_list": mailing_list, "community": mailing_list.community,
                "form": form, "query": query,
-               "show_addresses": shows_addresses(viewer, mailing_list)}
+               "show_addresses": selectors.list_shows_addresses(viewer=viewer,
+                                                                  mailing_list=mailing_list)}
     if query:
         return _archive_search(request, mailing_list, query, context)
     posts = selectors.archive_posts(viewer=viewer, mailing_list=mailing_list)
@@ -335,13 +333,11 @@ def archive_view(request, local_part):
 def _archive_search(request, mailing_list, query, context):
     # The site's search (same index and access rules as /search/), narrowed to this list's
     # posts by the "list" facet.
-    from cophub.search.selectors import search_run
-
     try:
         number = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         number = 1
-    results = search_run(viewer=request_viewer(request), query=query, types=["listpost"],
+    results = search_run(viewer=request.viewer, query=query, types=["listpost"],
                          facets={"list": [mailing_list.local_part]}, page=number)
     params = request.GET.copy()
     params.pop("page", None)
@@ -351,7 +347,7 @@ def _archive_search(request, mailing_list, query, context):
 
 def archive_post_view(request, local_part, post_id):
     mailing_list = _readable_list(request, local_part)
-    viewer = request_viewer(request)
+    viewer = request.viewer
     posts = selectors.archive_posts(viewer=viewer, mailing_list=mailing_list)
     post = get_object_or_404(posts, pk=post_id)
     thread_id = post.thread_id or post.pk
@@ -363,7 +359,8 @@ def archive_post_view(request, local_part, post_id):
     return render(request, "lists/post.html", {
         "mailing_list": mailing_list, "community": mailing_list.community, "post": post,
         "threads": roots, "current_id": post.pk, "body_html": post_body_html(post),
-        "show_addresses": shows_addresses(viewer, mailing_list),
+        "show_addresses": selectors.list_shows_addresses(viewer=viewer,
+                                                                  mailing_list=mailing_list),
         "parent": next((p for p in thread if p.pk == post.parent_id), None),
     })
 
@@ -372,11 +369,6 @@ def post_body_html(post: Post) -> str:
     """Web-composed posts render their Markdown (sanitised); e-mailed HTML is sanitised
     again here with the same allow-list (the stored copy is already clean; this keeps the
     page safe even for rows imported by other means). Plain text: None, shown in <pre>."""
-    import nh3
-    from django.utils.safestring import mark_safe
-
-    from cophub.core import markdown
-
     if post.body_markdown:
         return render_markdown(post.body_markdown)
     if post.body_html:

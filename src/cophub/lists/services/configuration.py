@@ -1,7 +1,8 @@
 """Starting a mailing list and changing its settings: what organizers could only do in the
 Django admin before, with the rules the admin cannot apply (addresses that clash with the
 companion addresses or fixed URLs, groups of the right community, subscribers who would no
-longer qualify). Re-exported by services.py."""
+longer qualify). Who may: `core.access.can_manage` (the list's managers change its settings,
+the community's organizers start lists and move them between groups)."""
 
 import re
 
@@ -9,19 +10,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from cophub.communities.models import Community, Group
-from cophub.communities.selectors import viewer_for
-from cophub.core.access import AccessLevel
+from cophub.core.access import ORGANIZE, AccessLevel, can_manage, viewer_for_user
 from cophub.core.audit import audit_record
 
-from .addresses import ROLES
-from .models import MailingList, Subscription
+from ..addresses import ROLES
+from ..models import MailingList, Subscription
+from .subscriptions import list_accepts_address, subscription_cancel
 
 SETTINGS_FIELDS = ("name", "description", "subject_prefix", "audience", "kind", "moderation",
                    "digests_enabled", "archive_access_level", "group", "is_active")
 _TEXT_FIELDS = ("name", "description", "subject_prefix")
 _BOOLEAN_FIELDS = ("digests_enabled", "is_active")
 
-# Fixed paths under /lists/ (web_urls.py) that a list's page would otherwise shadow, and the
+# Fixed paths under /lists/ (urls.py) that a list's page would otherwise shadow, and the
 # RFC 2142 mailboxes the list domain must keep for people and mail servers.
 RESERVED_LOCAL_PARTS = frozenset({"my", "confirm", "unsubscribe", "new",
                                   "postmaster", "abuse", "mailer-daemon"})
@@ -39,8 +40,9 @@ def mailing_list_save(*, community: Community, actor, data: dict,
                       mailing_list: MailingList | None = None) -> MailingList:
     """Create a list of `community` (mailing_list=None) or change the settings of one.
 
-    Only the community's organizers create lists; a group's leads may change the settings
-    of their group's list, but not move it to another group. The address (`local_part`) is
+    Only the community's organizers create lists (`can_manage` of the community); whoever
+    manages the list (its group's leads too) may change its settings, but only organizers
+    move it to another group (`ORGANIZE`). The address (`local_part`) is
     set once, at creation: subscribers, archives and filters depend on it. `data` holds the
     fields of SETTINGS_FIELDS (`group` a Group of this community, its id, or None); on an
     edit, missing fields keep their values.
@@ -53,13 +55,10 @@ def mailing_list_save(*, community: Community, actor, data: dict,
     posts when their archive level, group or address changes (searchable.py).
 
     Raises PermissionDenied, or ValidationError keyed by field (nothing is changed)."""
-    from .services import subscription_cancel  # services re-exports this module
-
-    viewer = viewer_for(actor)
-    is_organizer = viewer.is_organizer(community.pk)
+    viewer = viewer_for_user(actor)
     creating = mailing_list is None
     if creating:
-        if not is_organizer:
+        if not can_manage(viewer, community):
             raise PermissionDenied("Only the community's organizers can start a mailing list.")
         ml = MailingList(community=community)
         before = {}
@@ -69,7 +68,7 @@ def mailing_list_save(*, community: Community, actor, data: dict,
         # of=self: PostgreSQL cannot lock the nullable side of the outer join to group.
         ml = (MailingList.objects.select_for_update(of=("self",))
               .select_related("community", "group").get(pk=mailing_list.pk))
-        if not (is_organizer or (ml.group_id and viewer.leads(ml.group_id))):
+        if not can_manage(viewer, ml):
             raise PermissionDenied(f"Only the community's organizers and the group's leads "
                                    f"can change the settings of {ml.address}.")
         before = _snapshot(ml)
@@ -82,8 +81,8 @@ def mailing_list_save(*, community: Community, actor, data: dict,
                                    "their mail filters and the archive links depend on it. "
                                    "Start a new list instead.")
     values = _values(data, community=community, errors=errors)
-    if ("group" in values and not is_organizer
-            and _pk(values["group"]) != ml.group_id):
+    if ("group" in values and _pk(values["group"]) != ml.group_id
+            and not can_manage(viewer, ml, action=ORGANIZE)):
         _add(errors, "group", "Only the community's organizers can move a list to another "
                               "group.")
         del values["group"]
@@ -251,8 +250,6 @@ def _no_longer_qualifying(ml: MailingList, changed: dict) -> list[Subscription]:
     if not ({"audience", "group"} & changed.keys()) or (
             ml.audience == MailingList.Audience.ANYONE):
         return []
-    from .services import list_accepts_address
-
     # Judged as if open: closing a list is not a reason to unsubscribe anyone.
     probe = MailingList(**{f.attname: getattr(ml, f.attname) for f in ml._meta.concrete_fields})
     probe.is_active = True

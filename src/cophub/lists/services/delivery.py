@@ -5,30 +5,28 @@ Fan-out writes one `MailContent` (what every copy shares) and one `OutgoingMail`
 recipient, in chunks. Each chunk is one transaction that locks the post, reads its cursor,
 writes the chunk's rows and advances the cursor to the last subscription id written: a crash
 loses at most an uncommitted chunk and a rerun resumes after the cursor, so nobody gets a
-second row. Per-recipient work is string formatting only (no queries, no `reverse`)."""
+second row. Per-recipient work is string formatting only (no queries, no `reverse`).
+`post_fanout_task` runs it in the background."""
 
 from email.utils import formataddr
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django_tasks import task
 
+from cophub.core.links import site_url
 from cophub.core.mail import mail_content_create, mail_enqueue_many
 from cophub.core.models import MailContent
 
-from .addresses import verp_address
-from .models import MailingList, Post, Subscription
+from ..addresses import verp_address
+from ..models import MailingList, Post, Subscription
 
 CHUNK = 1000
 _UNSUBSCRIBE_SALT = "cophub.lists.unsubscribe"
 _TOKEN_PLACEHOLDER = "TOKEN-PLACEHOLDER"
-
-
-def _site_url(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 def _quoted_name(name: str) -> str:
@@ -45,9 +43,9 @@ def list_headers(*, mailing_list: MailingList) -> dict[str, str]:
         # RFC 2369: "NO" tells clients that posting is not possible on an announce list.
         "List-Post": "NO" if announce else f"<mailto:{ml.address}>",
         "List-Help": f"<mailto:{ml.companion('request')}?subject=help>",
-        "List-Archive": f"<{_site_url(reverse('lists:archive', args=[lp]))}>",
+        "List-Archive": f"<{site_url(reverse('lists:archive', args=[lp]))}>",
         "List-Subscribe": (f"<mailto:{ml.companion('join')}>, "
-                           f"<{_site_url(reverse('lists:subscribe', args=[lp]))}>"),
+                           f"<{site_url(reverse('lists:subscribe', args=[lp]))}>"),
         "List-Owner": f"<mailto:{ml.companion('owner')}>",
         "Precedence": "list",
         "X-Loop": ml.address,
@@ -76,7 +74,7 @@ def unsubscribe_token_read(token: str) -> Subscription | None:
 
 
 def _unsubscribe_url_template() -> str:
-    return _site_url(reverse("lists:unsubscribe_one_click", args=[_TOKEN_PLACEHOLDER]))
+    return site_url(reverse("lists:unsubscribe_one_click", args=[_TOKEN_PLACEHOLDER]))
 
 
 def unsubscribe_url(*, subscription: Subscription) -> str:
@@ -128,7 +126,7 @@ def post_from(*, post: Post) -> str:
 
 
 def list_footer(mailing_list: MailingList) -> tuple[str, str]:
-    archive = _site_url(reverse("lists:archive", args=[mailing_list.local_part]))
+    archive = site_url(reverse("lists:archive", args=[mailing_list.local_part]))
     leave = mailing_list.companion("leave")
     text = (f"\n\n-- \n{mailing_list.name} ({mailing_list.address})\n"
             f"To leave the list, send a message to {leave} or use the unsubscribe link.\n"
@@ -202,3 +200,9 @@ def post_fanout(*, post_id: int, chunk: int = CHUNK, max_chunks: int | None = No
             post.save(update_fields=["fanout_cursor", "recipients_count"])
         done_chunks += 1
     return Post.objects.values_list("recipients_count", flat=True).get(pk=post_id)
+
+
+@task()
+def post_fanout_task(post_id: int) -> int:
+    """Queue a published post for every subscriber (resumes after a crash)."""
+    return post_fanout(post_id=post_id)

@@ -1,5 +1,5 @@
-"""Posting to a list by web or e-mail, moderation, and telling the owners. Re-exported by
-services.py (the contract names these `lists.services.*`)."""
+"""Posting to a list by web or e-mail, and moderation. A published post is archived at once
+and handed to `delivery.post_fanout_task` after the commit."""
 
 from email.message import Message
 from email.utils import make_msgid
@@ -11,33 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cophub.core.audit import audit_record
-from cophub.core.mail import mail_enqueue, mail_enqueue_template
+from cophub.core.links import site_url
+from cophub.core.mail import mail_enqueue_template
 from cophub.core.markdown import render_markdown
 
-from .addresses import list_domain
-from .exceptions import ListError, NotAllowed
-from .mailparse import html_to_text, post_parse
-from .models import AllowedSender, MailingList, Post, Subscription
-from .selectors import list_can_manage, list_owners
+from ..addresses import list_domain
+from ..exceptions import ListError, NotAllowed
+from ..mailparse import html_to_text, post_parse
+from ..models import AllowedSender, MailingList, Post, Subscription
+from ..selectors import list_can_manage
+from .delivery import post_fanout_task
+from .owners import list_notify_owners
+from .subscriptions import verified_user_for
 
 MODERATE_ACTIONS = ("approve", "approve_whitelist", "reject", "discard")
-
-
-def _site_url(path: str) -> str:
-    from .services import site_url
-
-    return site_url(path)
-
-
-def list_notify_owners(*, mailing_list: MailingList, subject: str, body_text: str) -> int:
-    """Mail every owner of the list (from `<list>-owner@`, in the caller's transaction).
-    Returns how many messages were queued."""
-    owners = list(list_owners(mailing_list=mailing_list).values_list("email", flat=True))
-    for email in owners:
-        mail_enqueue(to=email, subject=" ".join(subject.split()), body_text=body_text,
-                     from_email=mailing_list.companion("owner"),
-                     headers={"X-Loop": mailing_list.address, "Auto-Submitted": "auto-generated"})
-    return len(owners)
 
 
 def _may_announce(mailing_list: MailingList, user) -> bool:
@@ -123,8 +110,6 @@ def _post_create(post: Post, *, actor) -> Post:
 def _post_publish(post: Post) -> None:
     """Publish: archived at once (the search index follows the save, see searchable.py),
     delivered by `post_fanout_task` after the commit."""
-    from .tasks_delivery import post_fanout_task
-
     post.status = Post.Status.PUBLISHED
     post.published_at = timezone.now()
     post.save(update_fields=["status", "published_at"])
@@ -133,7 +118,7 @@ def _post_publish(post: Post) -> None:
 
 def _notify_held(post: Post) -> None:
     ml = post.mailing_list
-    url = _site_url(reverse("lists:moderation", args=[ml.local_part]))
+    url = site_url(reverse("lists:moderation", args=[ml.local_part]))
     body = render_to_string("lists/email/post_held_message.txt",
                             {"post": post, "mailing_list": ml, "moderation_url": url})
     list_notify_owners(mailing_list=ml, subject=f"Post to {ml.address} awaits moderation: "
@@ -169,8 +154,6 @@ def post_receive(*, mailing_list: MailingList, message: Message, inbound=None) -
     """An e-mailed post: held or published by the list's policy. Receiving the same
     Message-ID on the same list again returns the first post (reprocessing is harmless).
     Raises NotAllowed with a reason to reply to the sender."""
-    from .services import verified_user_for
-
     parsed = post_parse(message)
     if not parsed.sender_email or "@" not in parsed.sender_email:
         raise NotAllowed("The message has no sender address (From), so it cannot be posted.")

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from allauth.account.models import EmailAddress
 from django.template.loader import render_to_string
 
-from .inbound import header_text, is_automated, is_loop, reply_send, sender_address
-from .models import Confirmation, MailingList, Subscription
+from .. import selectors, services
+from ..mailparse import body_text, header_text, is_automated, is_loop, sender_address
+from ..models import Confirmation, MailingList, Subscription
+from .replies import reply_send
 
 COMMANDS = ("subscribe", "join", "unsubscribe", "leave", "help", "who", "confirm")
 ALIASES = {"join": "subscribe", "leave": "unsubscribe"}
@@ -99,8 +102,6 @@ def commands_handle(*, mailing_list: MailingList, message: EmailMessage, mail_fr
 def owner_forward(*, mailing_list: MailingList, message: EmailMessage, mail_from: str) -> str:
     """Mail to <list>-owner@ goes to every owner as a quoted copy, unless it is a loop or
     from a robot (an owner's vacation notice must not bounce back and forth)."""
-    from . import services
-
     if is_loop(message, mailing_list):
         return "dropped: mail loop"
     auto = header_text(message, "Auto-Submitted").lower()
@@ -119,28 +120,6 @@ def owner_forward(*, mailing_list: MailingList, message: EmailMessage, mail_from
     return "forwarded to the list owners"
 
 
-def body_text(message: EmailMessage) -> str:
-    """The plain-text body (or the HTML one, tags and all, if that is all there is); ""
-    when there is none or it cannot be decoded. Undecodable bytes become U+FFFD."""
-    try:
-        part = message.get_body(preferencelist=("plain", "html"))
-    except Exception:  # noqa: BLE001 — broken multipart structure
-        part = None
-    if part is None:
-        part = message if not message.is_multipart() else None
-    if part is None:
-        return ""
-    try:
-        content = part.get_content()
-    except Exception:  # noqa: BLE001 — unknown charset, bad transfer encoding
-        try:
-            payload = part.get_payload(decode=True) or b""
-            content = payload.decode("utf-8", errors="replace")
-        except Exception:  # noqa: BLE001
-            return ""
-    return content if isinstance(content, str) else ""
-
-
 # --- running commands ------------------------------------------------------------------
 
 
@@ -156,8 +135,6 @@ class Outcome:
 
 
 def _request_commands(subject: str, body: str) -> list[Command]:
-    from . import services
-
     # A reply to a confirmation message: the token is somewhere in the subject, whatever
     # words surround it ("Re: Confirm your subscription to ai@…: confirm <token>").
     confirmation = services.confirmation_find(text=subject) if subject else None
@@ -169,8 +146,6 @@ def _request_commands(subject: str, body: str) -> list[Command]:
 
 def _run(mailing_list: MailingList, command: Command, address: str, name: str,
          subject: str, body: str) -> Outcome:
-    from . import services
-
     written = f"{command.word} {command.argument}".strip()
     handler = {"subscribe": _subscribe, "unsubscribe": _unsubscribe, "help": _help,
                "who": _who, "confirm": _confirm}.get(command.name)
@@ -186,8 +161,6 @@ def _run(mailing_list: MailingList, command: Command, address: str, name: str,
 
 
 def _subscribe(mailing_list, command, address, name, subject, body, written) -> Outcome:
-    from . import services
-
     try:
         # Never user=…: a From header proves nothing, so e-mail always takes double opt-in.
         result = services.subscription_request(
@@ -205,8 +178,6 @@ def _subscribe(mailing_list, command, address, name, subject, body, written) -> 
 
 
 def _unsubscribe(mailing_list, command, address, name, subject, body, written) -> Outcome:
-    from . import services
-
     services.unsubscribe_request(mailing_list=mailing_list, email=address,
                                  via=Subscription.Via.EMAIL)
     return Outcome(written, f"We have sent a message to {address} to confirm that you want "
@@ -220,8 +191,6 @@ def _help(mailing_list, command, address, name, subject, body, written) -> Outco
 
 
 def _who(mailing_list, command, address, name, subject, body, written) -> Outcome:
-    from . import selectors
-
     if not _is_owner(mailing_list, address):
         return Outcome(written, "Only the owners of this list may see who is subscribed.",
                        "who refused: not an owner")
@@ -232,8 +201,6 @@ def _who(mailing_list, command, address, name, subject, body, written) -> Outcom
 
 
 def _confirm(mailing_list, command, address, name, subject, body, written) -> Outcome:
-    from . import services
-
     found = services.confirmation_find(text=command.argument or f"{subject}\n{body}")
     if found is not None:
         token = found.token
@@ -252,10 +219,6 @@ def _confirm(mailing_list, command, address, name, subject, body, written) -> Ou
 
 
 def _is_owner(mailing_list: MailingList, address: str) -> bool:
-    from allauth.account.models import EmailAddress
-
-    from . import selectors
-
     owners = selectors.list_owners(mailing_list=mailing_list)
     address = address.lower()
     if any((u.email or "").lower() == address for u in owners):

@@ -2,7 +2,7 @@
 
 It accepts mail only for addresses of active lists, refuses messages over
 COPHUB_INBOUND_MAX_MB with 552, and answers 250 only after the message is committed to the
-database (`inbound.inbound_message_store`); if that fails it answers 451 so the sender keeps
+database (`router.inbound_message_store`); if that fails it answers 451 so the sender keeps
 the message and tries again. Processing happens in a task, never in the SMTP conversation.
 
 Database work runs in worker threads (`sync_to_async(thread_sensitive=False)`, on the
@@ -23,9 +23,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, connections
 
-from . import addresses
-from .inbound import inbound_message_store
-from .models import MailingList
+from .. import addresses
+from ..models import MailingList
+from .router import inbound_message_store
 
 logger = logging.getLogger(__name__)
 

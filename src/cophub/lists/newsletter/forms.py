@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from cophub.core.access import AccessLevel
 from cophub.core.forms import Form
 
-from .newsletter.blocks import BLOCKS
+from .blocks import BLOCKS
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -1,0 +1,61 @@
+"""The writes of `lists`, one module per noun; this package is their public surface (other
+apps, views, inbound mail and tests import from here):
+
+- `subscriptions` — who may join, double opt-in, leaving, delivery settings
+- `configuration` — starting a list and changing its settings
+- `posting` — posts by web and e-mail, moderation
+- `owners` — mail to the people who run a list
+- `delivery` — list headers, one-click unsubscribe links, the fan-out of a post
+- `digests` — daily and weekly digests
+
+Services raise the `exceptions` re-exported here; their messages are for people."""
+
+from ..exceptions import (
+    AlreadySubscribed,
+    ConfirmationInvalid,
+    ListError,
+    NotAllowed,
+    NotEligible,
+    NotSubscribed,
+)
+from .configuration import mailing_list_save
+from .delivery import (
+    list_headers,
+    post_fanout,
+    post_fanout_task,
+    recipient_headers,
+    unsubscribe_token_read,
+    unsubscribe_url,
+)
+from .digests import digest_fanout, digest_fanout_task, digests_build
+from .owners import list_notify_owners
+from .posting import post_compose, post_moderate, post_receive
+from .subscriptions import (
+    confirmation_confirm,
+    confirmation_find,
+    email_normalize,
+    list_accepts_address,
+    subscriber_get_or_create,
+    subscriber_link_user,
+    subscription_cancel,
+    subscription_enable,
+    subscription_request,
+    subscription_update,
+    unsubscribe_request,
+    verified_user_for,
+)
+
+__all__ = [
+    "AlreadySubscribed", "ConfirmationInvalid", "ListError", "NotAllowed", "NotEligible",
+    "NotSubscribed",
+    "mailing_list_save",
+    "list_headers", "post_fanout", "post_fanout_task", "recipient_headers",
+    "unsubscribe_token_read", "unsubscribe_url",
+    "digest_fanout", "digest_fanout_task", "digests_build",
+    "list_notify_owners",
+    "post_compose", "post_moderate", "post_receive",
+    "confirmation_confirm", "confirmation_find", "email_normalize", "list_accepts_address",
+    "subscriber_get_or_create", "subscriber_link_user", "subscription_cancel",
+    "subscription_enable", "subscription_request", "subscription_update",
+    "unsubscribe_request", "verified_user_for",
+]
