@@ -16,10 +16,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cophub.events import services
-from cophub.events.attendance import attendance_check_in
-from cophub.events.feedback import feedback_request_send
 from cophub.events.models import Attendance, Event, Feedback, Material, Question, Registration
 from cophub.events.reports import fiscal_year_of
+from cophub.events.services import attendance_check_in, feedback_request_send
 
 from .conftest import TOTP_SECRET
 

@@ -12,10 +12,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cophub.events import services as event_services
-from cophub.events.attendance import attendance_revoke
 from cophub.events.models import Attendance, Event, Registration
-from cophub.learning import management
+from cophub.events.services import attendance_revoke
 from cophub.learning.models import AccessRequest, Certificate, Enrolment, RecordingAccessGrant
+from cophub.learning.services import management
 
 from .conftest import TOTP_SECRET
 from .test_events import attachment, download, ics_value, mail_to, status_message

@@ -11,6 +11,8 @@ from django.utils import timezone
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
+from cophub.core.links import site_url
+
 PRODID = "-//cophub//events//EN"
 
 
@@ -34,7 +36,7 @@ def event_vevent(event, *, show_join_url: bool, cancelled: bool = False,
     vevent.add("dtstart", event.starts_at)
     vevent.add("dtend", event.ends_at)
     vevent.add("summary", event.title)
-    url = settings.SITE_URL + event.get_absolute_url()
+    url = site_url(event.get_absolute_url())
     vevent.add("url", url)
     description = [event.description[:2000], "", url]
     location = event.location

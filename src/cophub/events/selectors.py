@@ -1,34 +1,46 @@
-"""Reads about events, always through the access policy."""
+"""Reads about events, always through the access policy: events, registrations,
+materials, feedback and the calendar feeds. (The fiscal-year report is in `reports.py`.)"""
 
+import hmac
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
 
-from cophub.core.access import Viewer, can_view_object, visible_q
+from cophub.communities.models import Community, Group
+from cophub.core.access import (
+    ANONYMOUS,
+    AccessLevel,
+    Viewer,
+    can_view_object,
+    manageable_q,
+    viewer_for_user,
+    visible_q,
+)
 
-from .models import Event, Material, Registration
+from .models import (
+    Attendance,
+    CalendarFeed,
+    Event,
+    Feedback,
+    FeedbackRequest,
+    Material,
+    Registration,
+)
 
 
 def events_visible_to(*, viewer: Viewer, community=None) -> QuerySet[Event]:
     """Published and cancelled events the viewer may see; drafts only for the organizers of
     their community and the leads of their group."""
     qs = Event.objects.filter(visible_q(viewer)).filter(
-        ~Q(status=Event.Status.DRAFT) | _organizer_or_lead_q(viewer)
+        ~Q(status=Event.Status.DRAFT) | manageable_q(viewer)
     )
     if community is not None:
         qs = qs.filter(community=community)
     return qs.select_related("community", "group")
-
-
-def _organizer_or_lead_q(viewer: Viewer) -> Q:
-    q = Q(pk__in=[])
-    if viewer.organizer_community_ids:
-        q |= Q(community_id__in=sorted(viewer.organizer_community_ids))
-    if viewer.led_group_ids:
-        q |= Q(group_id__in=sorted(viewer.led_group_ids))
-    return q
 
 
 def registration_for(*, event: Event, user) -> Registration | None:
@@ -116,3 +128,141 @@ def materials_visible_to(*, viewer: Viewer, user, event: Event) -> list[Material
     for material in materials:
         material.event = event
     return [m for m in materials if material_visible(viewer=viewer, user=user, material=m)]
+
+
+# --- Feedback --------------------------------------------------------------------------------
+
+FEEDBACK_SCALE = range(1, 6)
+
+
+def attendee_of(*, event: Event, user) -> bool:
+    """Attended and not revoked: the people whose feedback counts."""
+    return (user.is_authenticated and Attendance.objects.filter(
+        event=event, user=user, revoked_at__isnull=True).exists())
+
+
+def feedback_for(*, event: Event, user) -> Feedback | None:
+    if not user.is_authenticated:
+        return None
+    return Feedback.objects.filter(event=event, user=user).first()
+
+
+def feedback_not_yet_asked(*, event: Event) -> QuerySet[Attendance]:
+    """Attendances (not revoked) of people neither asked nor answered yet."""
+    return (Attendance.objects.filter(event=event, revoked_at__isnull=True,
+                                      user__is_active=True)
+            .exclude(user__in=Feedback.objects.filter(event=event).values("user"))
+            .exclude(user__in=FeedbackRequest.objects.filter(event=event).values("user")))
+
+
+def feedback_pending_count(*, event: Event) -> int:
+    """Attendees the survey would go to now (not asked yet, not answered yet)."""
+    return feedback_not_yet_asked(event=event).count()
+
+
+@dataclass
+class FeedbackResults:
+    responses: int
+    attendees: int
+    average_satisfaction: float | None
+    average_usefulness: float | None
+    would_recommend: int
+    distribution: list[tuple[int, int, int]]  # (score, satisfaction count, usefulness count)
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responses / self.attendees if self.attendees else None
+
+    @property
+    def recommend_share(self) -> float | None:
+        return self.would_recommend / self.responses if self.responses else None
+
+
+def feedback_results(*, event: Event) -> FeedbackResults:
+    """Counts, averages and the 1–5 distributions, aggregated in the database (4 queries)."""
+    answers = Feedback.objects.filter(event=event)
+    totals = answers.aggregate(
+        responses=Count("id"), satisfaction=Avg("satisfaction"), usefulness=Avg("usefulness"),
+        recommend=Count("id", filter=Q(would_recommend=True)))
+    by_satisfaction = dict(answers.values_list("satisfaction").annotate(n=Count("id"))
+                           .order_by())
+    by_usefulness = dict(answers.values_list("usefulness").annotate(n=Count("id")).order_by())
+    attendees = Attendance.objects.filter(event=event, revoked_at__isnull=True).count()
+    return FeedbackResults(
+        responses=totals["responses"], attendees=attendees,
+        average_satisfaction=totals["satisfaction"], average_usefulness=totals["usefulness"],
+        would_recommend=totals["recommend"],
+        distribution=[(score, by_satisfaction.get(score, 0), by_usefulness.get(score, 0))
+                      for score in reversed(FEEDBACK_SCALE)])
+
+
+def feedback_comments(*, event: Event):
+    """Comments without names: organizers read what was said, not who said it."""
+    return (Feedback.objects.filter(event=event).exclude(comment="")
+            .order_by("-created_at", "-id").only("comment", "satisfaction", "created_at"))
+
+
+# --- Calendar feeds --------------------------------------------------------------------------
+
+# Feeds show the recent past (so last week's meeting is still in the calendar) and all of
+# the future, up to a bound that keeps one response small.
+FEED_PAST = timedelta(days=90)
+FEED_MAX_EVENTS = 1000
+
+
+def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
+    """The active person's feed for `token`, or None.
+
+    The lookup goes through the unique index; the constant-time comparison afterwards
+    guards against a database whose collation matches case-insensitively (MySQL's default),
+    where a lookup alone would accept a token that differs in case."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not hmac.compare_digest(feed.token.encode(), token.encode()):
+        return None
+    if not feed.user.is_active:
+        return None
+    return feed
+
+
+def personal_feed_entries(*, user, now=None) -> list[tuple[Event, bool, str]]:
+    """`(event, show_join_url, note)` for the person's feed: the events of their confirmed
+    and wait-listed registrations that started at most FEED_PAST ago, that they may (still)
+    see. Join links for confirmed registrations only; wait-listed and cancelled events are
+    marked. Four queries whatever the number of events."""
+    now = now or timezone.now()
+    events = events_visible_to(viewer=viewer_for_user(user)).exclude(status=Event.Status.DRAFT)
+    registrations = (
+        Registration.objects.filter(
+            user=user,
+            status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
+            event__in=events.filter(starts_at__gte=now - FEED_PAST),
+        )
+        .select_related("event__community")
+        .order_by("event__starts_at", "event_id")[:FEED_MAX_EVENTS]
+    )
+    entries = []
+    for registration in registrations:
+        event = registration.event
+        if event.status == Event.Status.CANCELLED:
+            entries.append((event, False, "cancelled"))
+        elif registration.status == Registration.Status.WAITLISTED:
+            entries.append((event, False, "wait-listed"))
+        else:
+            entries.append((event, join_url_visible(event=event, registration=registration),
+                            ""))
+    return entries
+
+
+def public_feed_events(*, community: Community, group: Group | None = None,
+                       now=None) -> QuerySet[Event]:
+    """Public, published events of a community (or of one of its groups), for anyone.
+    Built for the anonymous viewer on purpose: the feed URL is shareable, so what a
+    signed-in organizer could see must not leak into it."""
+    now = now or timezone.now()
+    events = events_visible_to(viewer=ANONYMOUS, community=community).filter(
+        status=Event.Status.PUBLISHED, access_level=AccessLevel.PUBLIC,
+        starts_at__gte=now - FEED_PAST,
+    )
+    if group is not None:
+        events = events.filter(group=group)
+    return events.order_by("starts_at", "id")[:FEED_MAX_EVENTS]

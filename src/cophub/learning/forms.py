@@ -3,8 +3,8 @@ from django import forms
 from cophub.core.forms import Form, ModelForm
 from cophub.events.models import Event
 
-from .management import RESERVED_SLUGS
 from .models import AccessRequest, Instructor, Series, Session, Track
+from .services.management import RESERVED_SLUGS
 
 
 class AccessRequestForm(ModelForm):

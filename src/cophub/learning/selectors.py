@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from cophub.core.access import AccessLevel, Viewer, can_view_object
+from cophub.core.access import AccessLevel, Viewer, can_view, can_view_object
 from cophub.events.models import Attendance, Event, Material, Registration
 from cophub.events.selectors import events_visible_to
 
@@ -94,7 +94,8 @@ def material_granted(*, viewer: Viewer, user, material: Material) -> bool:
 
 def recordings_hidden_from(*, viewer: Viewer, series: Series, granted: bool) -> bool:
     """Whether to point the viewer to the access form for government-only recordings."""
-    return not (viewer.is_government or granted or viewer.is_organizer(series.community_id))
+    return not (granted or can_view(viewer, access_level=AccessLevel.GOVERNMENT,
+                                    community_id=series.community_id))
 
 
 @dataclass

@@ -1,18 +1,14 @@
-"""Background work of the learning app. Thin: call one service."""
+"""Background work of the learning app. Thin: call one service. (The task that syncs one
+session, `enrolments_sync_task`, sits beside its service in `services.enrolment`; it is
+named here too so that tasks queued under this module's name still run.)"""
 
 from datetime import timedelta
 
-from django_tasks import task
-
 from cophub.core.scheduler import periodic
 
-from .services import enrolments_sync
+from .services.enrolment import enrolments_sync, enrolments_sync_task
 
-
-@task()
-def enrolments_sync_task(session_id: int) -> int:
-    """Register the people enrolled in a session's series or tracks (after it is added)."""
-    return enrolments_sync(session_id=session_id)
+__all__ = ["enrolments_sync_all", "enrolments_sync_task"]
 
 
 @periodic("learning.enrolments_sync", every=timedelta(minutes=15))

@@ -3,10 +3,12 @@ group member, group lead and organizer, against every event page and action. Som
 may not see an event gets a 404 on every URL about it (never a 403 that reveals it)."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from cophub.communities.services import group_join
 from cophub.events.models import Event, Registration
+from cophub.events.services import event_save
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +158,34 @@ def test_group_lead_manages_their_groups_events_only(client, make_event, make_us
     assert client.get(url("edit", theirs)).status_code == 200
     assert client.get(url("registrants", not_theirs)).status_code == 403
     assert client.get(url("edit", not_theirs)).status_code == 403
+
+
+def test_only_organizers_move_an_event_to_another_host_group(client, make_event, make_user,
+                                                            make_lead, group, make_group,
+                                                            organizer):
+    other = make_group("nlp")
+    lead_of_both, lead_of_other = (make_user(email, mfa=True)
+                                   for email in ("both@nasa.gov", "other@nasa.gov"))
+    for each in (group, other):
+        make_lead(each, lead_of_both)
+    make_lead(other, lead_of_other)
+    event = make_event(title="Theirs", group=group)
+    with pytest.raises(PermissionDenied):  # even a lead of both groups
+        event_save(community=event.community, actor=lead_of_both, data={"group": other},
+                   event=event)
+    with pytest.raises(PermissionDenied):  # nor can another group's lead take it
+        event_save(community=event.community, actor=lead_of_other, data={"group": other},
+                   event=event)
+    event_save(community=event.community, actor=lead_of_both, data={"title": "Renamed"},
+               event=event)
+    event.refresh_from_db()
+    assert (event.title, event.group) == ("Renamed", group)
+    client.force_login(lead_of_both)
+    form = client.get(url("edit", event)).content.decode()
+    assert f'<option value="{group.pk}"' in form and f'<option value="{other.pk}"' not in form
+    event_save(community=event.community, actor=organizer, data={"group": other}, event=event)
+    event.refresh_from_db()
+    assert event.group == other
 
 
 def test_public_participant_sees_the_join_link_only_once_confirmed(client, make_event,

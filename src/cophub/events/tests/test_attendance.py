@@ -10,18 +10,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from cophub.communities.models import Community
+from cophub.communities.services import community_role_ensure
 from cophub.core.models import AuditEvent
-from cophub.events import attendance as attendance_module
-from cophub.events import attendance_reports
-from cophub.events.attendance import (
+from cophub.events.models import Attendance, Event, Registration
+from cophub.events.services import attendance as attendance_module
+from cophub.events.services import attendance_reports, material_add, registration_create
+from cophub.events.services.attendance import (
     AttendanceError,
     AttendanceImportError,
     attendance_check_in,
     attendance_import,
     attendance_revoke,
 )
-from cophub.events.models import Attendance, Event, Registration
-from cophub.events.services import registration_create
 
 pytestmark = pytest.mark.django_db
 
@@ -458,8 +459,6 @@ ORGANIZER_PAGES = [  # (URL name, method, extra URL arguments)
 
 @pytest.fixture
 def targets(meeting, organizer, gov_member):
-    from cophub.events.materials import material_add
-
     attendance = attendance_check_in(event=meeting, user=gov_member, actor=organizer)
     material = material_add(event=meeting, actor=organizer, title="Recording",
                             kind="recording", url="https://video.example.gov/1")
@@ -475,7 +474,7 @@ def page_url(name, extra, event, targets):
 
 
 @pytest.mark.parametrize("name,method,extra", ORGANIZER_PAGES)
-def test_organizer_pages_refuse_everyone_but_the_community_organizers(
+def test_manage_pages_refuse_members_and_the_leads_of_other_groups(
         client, meeting, targets, name, method, extra, public_user, gov_member, make_user,
         make_group, make_lead):
     url = page_url(name, extra, meeting, targets)
@@ -491,6 +490,32 @@ def test_organizer_pages_refuse_everyone_but_the_community_organizers(
     assert meeting.materials.count() == 1
 
 
+@pytest.mark.parametrize("name,method,extra", ORGANIZER_PAGES)
+def test_the_host_groups_leads_run_the_event_and_other_groups_leads_do_not(
+        client, meeting, targets, name, method, extra, make_user, make_group, make_lead):
+    """The after-event pages of one event are the host group's leads' too (the services
+    always let them act); the community-wide fiscal-year report stays the organizers'."""
+    host, other = make_group("host-group"), make_group("other-group")
+    Event.objects.filter(pk=meeting.pk).update(group=host)
+    host_lead, other_lead = (make_user(email, mfa=True)
+                             for email in ("host.lead@nih.gov", "other.lead@nih.gov"))
+    make_lead(host, host_lead)
+    make_lead(other, other_lead)
+    url = page_url(name, extra, meeting, targets)
+    call = getattr(client, method)
+    client.force_login(other_lead)
+    assert call(url).status_code == 403
+    client.force_login(host_lead)
+    response = call(url)
+    if extra is None:  # about the whole community
+        assert response.status_code == 403
+    elif method == "get":
+        assert response.status_code == 200
+    else:  # reaches the view: done, redirected, or a form or lookup error, never refused
+        assert response.status_code in (200, 302, 400, 404)
+        assert "/accounts/login/" not in response.get("Location", "")
+
+
 @pytest.mark.parametrize("name,method,extra", [p for p in ORGANIZER_PAGES if p[1] == "get"])
 def test_organizer_pages_open_for_the_organizer(client, meeting, targets, organizer, name,
                                                 method, extra):
@@ -501,11 +526,9 @@ def test_organizer_pages_open_for_the_organizer(client, meeting, targets, organi
 @pytest.mark.parametrize("name,method,extra", [p for p in ORGANIZER_PAGES if p[2] is not None])
 def test_an_organizer_of_another_community_gets_nothing(
         client, meeting, targets, make_user, name, method, extra):
-    from cophub.communities.models import Community, CommunityRole
-
     other = Community.objects.create(slug="data-cop", name="Data CoP")
     stranger = make_user("organizer@census.gov", mfa=True)
-    CommunityRole.objects.create(community=other, user=stranger, role="organizer")
+    community_role_ensure(community=other, user=stranger, role="organizer")
     client.force_login(stranger)
     # Their own community's slug with this event's id: the event is not found there.
     url = page_url(name, extra, meeting, targets).replace("/c/ai-cop/", "/c/data-cop/")
@@ -514,10 +537,8 @@ def test_an_organizer_of_another_community_gets_nothing(
 
 
 def test_organizer_without_mfa_is_sent_to_set_it_up(client, meeting, make_user, community):
-    from cophub.communities.models import CommunityRole
-
     person = make_user("new.organizer@gsa.gov")
-    CommunityRole.objects.create(community=community, user=person, role="organizer")
+    community_role_ensure(community=community, user=person, role="organizer")
     client.force_login(person)
     response = client.get(reverse("events:checkin", kwargs={"community": "ai-cop",
                                                             "pk": meeting.pk}))

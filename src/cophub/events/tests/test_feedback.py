@@ -9,18 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cophub.core.models import AuditEvent, OutgoingMail
-from cophub.events.attendance import attendance_check_in, attendance_revoke
-from cophub.events.feedback import (
-    FEEDBACK_HEADER,
-    FEEDBACK_TEMPLATE,
+from cophub.events.models import Event, Feedback
+from cophub.events.selectors import feedback_results
+from cophub.events.services import (
     FeedbackAlreadyGiven,
     FeedbackError,
+    attendance_check_in,
+    attendance_revoke,
     feedback_request_send,
-    feedback_results,
     feedback_submit,
+    registration_create,
 )
-from cophub.events.models import Event, Feedback
-from cophub.events.services import registration_create
+from cophub.events.services.feedback import FEEDBACK_HEADER, FEEDBACK_TEMPLATE
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,13 @@ from icalendar import Calendar
 from cophub.communities.models import Community
 from cophub.communities.services import group_join, group_leave
 from cophub.core.models import AuditEvent
-from cophub.events.feeds import calendar_feed_get_or_create
 from cophub.events.models import CalendarFeed, Event
-from cophub.events.services import event_save, registration_cancel, registration_create
+from cophub.events.services import (
+    calendar_feed_get_or_create,
+    event_save,
+    registration_cancel,
+    registration_create,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from cophub.communities.services import group_join
 from cophub.core.models import AuditEvent
-from cophub.events import materials as materials_module
-from cophub.events.materials import material_add, material_delete
 from cophub.events.models import Material
+from cophub.events.services import material_add, material_delete
+from cophub.events.services import materials as materials_module
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,25 @@ MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
 
 
-def office_zip(*names: str) -> bytes:
+PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+
+
+def office_zip(*names: str, main: str = "") -> bytes:
+    """A zip with `names`; its [Content_Types].xml names `main` as the main part's type."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in names:
-            archive.writestr(name, "<xml/>")
+            content = "<xml/>"
+            if name == "[Content_Types].xml" and main:
+                content = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                           'content-types"><Override PartName="/ppt/presentation.xml" '
+                           f'ContentType="{main}"/></Types>')
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 
-PPTX = office_zip("[Content_Types].xml", "ppt/presentation.xml", "ppt/slides/slide1.xml")
+PPTX = office_zip("[Content_Types].xml", "ppt/presentation.xml", "ppt/slides/slide1.xml",
+                  main=PPTX_MAIN)
 DOCX = office_zip("[Content_Types].xml", "word/document.xml")
 
 

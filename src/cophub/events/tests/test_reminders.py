@@ -13,10 +13,10 @@ from django.db import connection
 from cophub.communities.services import group_join, group_leave
 from cophub.core.models import OutgoingMail
 from cophub.core.scheduler import load_periodic_jobs
-from cophub.events import reminders
+from cophub.events import tasks
 from cophub.events.models import Registration, ReminderSent
-from cophub.events.reminders import REMINDER_1H, reminder_send, reminders_send
-from cophub.events.services import event_save, registration_cancel, registration_create
+from cophub.events.services import event_save, registration_cancel, registration_create, reminders
+from cophub.events.services.reminders import REMINDER_1H, reminder_send, reminders_send
 
 pytestmark = pytest.mark.django_db
 
@@ -237,7 +237,7 @@ def test_the_job_is_registered_every_five_minutes_and_sends(make_event, gov_memb
     registration_create(event=event, user=gov_member)
     assert job.func() == 0  # a week away
     with capture(execute=True):
-        assert reminders.event_reminders_send() == 0
+        assert tasks.event_reminders_send() == 0
 
 
 @pytest.mark.django_db(transaction=True)

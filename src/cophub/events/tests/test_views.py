@@ -10,8 +10,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cophub.communities.models import Group
-from cophub.communities.services import group_join
+from cophub.communities.models import CommunityRole, Group
+from cophub.communities.services import community_role_ensure, group_join
+from cophub.core.csv_export import csv_safe
 from cophub.core.models import AuditEvent
 from cophub.events import services
 from cophub.events.forms import monthly_dates
@@ -586,10 +587,9 @@ def test_group_lead_creates_events_for_their_group_only(client, make_group, make
 
 
 def test_organizer_pages_need_mfa(client, community, make_user, make_event):
-    from cophub.communities.models import CommunityRole
     person = make_user("nomfa@gsa.gov")
-    CommunityRole.objects.create(community=community, user=person,
-                                 role=CommunityRole.Role.ORGANIZER)
+    community_role_ensure(community=community, user=person,
+                          role=CommunityRole.Role.ORGANIZER)
     event = make_event()
     client.force_login(person)
     for page in (url("create"), url("edit", event), url("registrants", event),
@@ -650,7 +650,6 @@ def test_registrants_csv_has_the_same_columns_and_defuses_formulas(
 
 
 def test_csv_safe_prefixes_every_formula_start():
-    from cophub.events.views import csv_safe
     assert [csv_safe(v) for v in ["=1+1", "+1", "-1", "@A1", "\t=1", "ok", None, 3]] == [
         "'=1+1", "'+1", "'-1", "'@A1", "'\t=1", "ok", "", "3"]
 

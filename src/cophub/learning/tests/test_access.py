@@ -4,7 +4,8 @@ organizer — series pages, sessions, recordings, transcripts, certificates, org
 import pytest
 from django.urls import reverse
 
-from cophub.communities.services import group_join
+from cophub.communities.models import Community
+from cophub.communities.services import community_role_ensure, group_join
 from cophub.events.models import Material
 
 pytestmark = pytest.mark.django_db
@@ -152,8 +153,6 @@ def test_organizer_pages_refuse_everyone_but_organizers(client, series, sessions
 
 
 def test_organizer_without_mfa_is_sent_to_set_it_up(client, series, make_user, community):
-    from cophub.communities.services import community_role_ensure
-
     person = make_user("new.organizer@gsa.gov")
     community_role_ensure(community=community, user=person, role="organizer", actor=person)
     client.force_login(person)
@@ -163,11 +162,9 @@ def test_organizer_without_mfa_is_sent_to_set_it_up(client, series, make_user, c
 
 
 def test_organizers_of_another_community_get_no_report(client, series, make_user):
-    from cophub.communities.models import Community, CommunityRole
-
     other = Community.objects.create(slug="data-cop", name="Data CoP")
     person = make_user("data.organizer@gsa.gov", mfa=True)
-    CommunityRole.objects.create(community=other, user=person, role="organizer")
+    community_role_ensure(community=other, user=person, role="organizer")
     client.force_login(person)
     response = client.get(reverse("learning:series_report", kwargs={
         "community": series.community.slug, "series": series.slug}))
@@ -176,14 +173,13 @@ def test_organizers_of_another_community_get_no_report(client, series, make_user
 
 def test_certificate_pdf_of_another_community_is_not_for_its_organizers(
         client, series, sessions, attend, gov_member, make_user):
-    from cophub.communities.models import Community, CommunityRole
     from cophub.learning.services import certificate_issue
 
     attend(gov_member, sessions["public"], 60)
     certificate = certificate_issue(user=gov_member, session=sessions["public"])
     other = Community.objects.create(slug="data-cop", name="Data CoP")
     person = make_user("data.organizer@gsa.gov", mfa=True)
-    CommunityRole.objects.create(community=other, user=person, role="organizer")
+    community_role_ensure(community=other, user=person, role="organizer")
     client.force_login(person)
     assert client.get(reverse("learning:certificate_pdf",
                               kwargs={"code": certificate.code})).status_code == 404

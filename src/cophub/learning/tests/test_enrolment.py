@@ -7,13 +7,13 @@ from django.urls import reverse
 
 from cophub.events.models import Registration
 from cophub.events.services import registration_cancel, registration_create
-from cophub.learning.management import session_save
 from cophub.learning.models import Enrolment
 from cophub.learning.services import (
     EnrolmentError,
     enrolment_cancel,
     enrolment_create,
     enrolments_sync,
+    session_save,
 )
 
 pytestmark = pytest.mark.django_db

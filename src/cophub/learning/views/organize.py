@@ -1,6 +1,7 @@
-"""Organizer pages of the training programme (MFA on, organizers of the community only):
-the access-request queue, attendance reports, and setting up series, tracks, instructors and
-sessions."""
+"""Organizer pages of the training programme: the access-request queue, attendance reports,
+and setting up series, tracks, instructors and sessions. Series and the community's queue
+belong to no group, so `manage_page` (`core.access.can_manage`) admits the community's
+organizers only, with MFA on."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,16 +11,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cophub.communities.decorators import organizer_page
+from cophub.communities.decorators import community_or_404, manage_page, organizer_page
 
-from . import management, selectors, services
-from .forms import DecisionForm, InstructorForm, SeriesForm, SessionForm, TrackForm
-from .models import AccessRequest, Instructor, Series, Session, Track
+from .. import selectors, services
+from ..forms import DecisionForm, InstructorForm, SeriesForm, SessionForm, TrackForm
+from ..models import AccessRequest, Instructor, Series, Session, Track
 
 
-def _series(community, slug: str) -> Series:
-    return get_object_or_404(Series.objects.select_related("community"), community=community,
-                             slug=slug)
+def load_series(request, community: str, series: str) -> tuple:
+    """The `manage_page` loader for a series' pages: the view gets `(community, series)`.
+    Series are public, so there is no visibility check to make first."""
+    community = community_or_404(community)
+    return community, get_object_or_404(Series.objects.select_related("community"),
+                                        community=community, slug=series)
+
+
+series_page = manage_page(load_series)
 
 
 def _organize_url(community) -> str:
@@ -73,9 +80,8 @@ def access_request_decide_view(request, community, pk):
     return redirect("learning:access_requests", community=community.slug)
 
 
-@organizer_page
+@series_page
 def series_report_view(request, community, series):
-    series = _series(community, series)
     return render(request, "learning/series_report.html", {
         "community": community, "series": series,
         "report": selectors.series_report(series=series),
@@ -98,31 +104,38 @@ def _form_page(request, *, community, form, title: str, save, done_url, back_url
                                       "back_url": back_url, **(extra or {})})
 
 
-@organizer_page
-def series_edit_view(request, community, series=None):
-    instance = _series(community, series) if series else None
+def _series_form_page(request, community, instance: Series | None):
     form = SeriesForm(request.POST or None, community=community,
                       instance=Series.objects.get(pk=instance.pk) if instance else None)
     return _form_page(
         request, community=community, form=form,
         title=f"Edit {instance}" if instance else "New training series",
-        save=lambda data: management.series_save(community=community, actor=request.user,
-                                                 data=data, series=instance, request=request),
+        save=lambda data: services.series_save(community=community, actor=request.user,
+                                               data=data, series=instance, request=request),
         done_url=lambda obj: obj.get_absolute_url(),
         back_url=instance.get_absolute_url() if instance else _organize_url(community))
 
 
 @organizer_page
+def series_create_view(request, community):
+    return _series_form_page(request, community, None)
+
+
+@series_page
+def series_edit_view(request, community, series):
+    return _series_form_page(request, community, series)
+
+
+@series_page
 def track_edit_view(request, community, series, track=None):
-    series = _series(community, series)
     instance = get_object_or_404(Track, series=series, slug=track) if track else None
     form = TrackForm(request.POST or None, series=series,
                      instance=Track.objects.get(pk=instance.pk) if instance else None)
     return _form_page(
         request, community=community, form=form,
         title=f"Edit the {instance} track" if instance else f"New track of {series}",
-        save=lambda data: management.track_save(series=series, actor=request.user, data=data,
-                                                track=instance, request=request),
+        save=lambda data: services.track_save(series=series, actor=request.user, data=data,
+                                              track=instance, request=request),
         done_url=lambda obj: series.get_absolute_url(), back_url=series.get_absolute_url())
 
 
@@ -134,15 +147,14 @@ def instructor_edit_view(request, community, pk=None):
     return _form_page(
         request, community=community, form=form,
         title=f"Edit {instance.name}" if instance else "New instructor",
-        save=lambda data: management.instructor_save(community=community, actor=request.user,
-                                                     data=data, instructor=instance,
-                                                     request=request),
+        save=lambda data: services.instructor_save(community=community, actor=request.user,
+                                                   data=data, instructor=instance,
+                                                   request=request),
         done_url=lambda obj: _organize_url(community), back_url=_organize_url(community))
 
 
-@organizer_page
+@series_page
 def session_edit_view(request, community, series, pk=None):
-    series = _series(community, series)
     instance = get_object_or_404(Session.objects.select_related("event"), pk=pk,
                                  series=series) if pk else None
     form = SessionForm(request.POST or None, series=series,
@@ -151,8 +163,8 @@ def session_edit_view(request, community, series, pk=None):
         request, community=community, form=form,
         title=f"Session settings: {instance.event.title}" if instance
         else f"Add a session to {series}",
-        save=lambda data: management.session_save(series=series, actor=request.user,
-                                                  data=data, session=instance,
-                                                  request=request),
+        save=lambda data: services.session_save(series=series, actor=request.user,
+                                                data=data, session=instance,
+                                                request=request),
         done_url=lambda obj: series.get_absolute_url(), back_url=series.get_absolute_url(),
         extra={"no_events": instance is None and not form.fields["event"].queryset.exists()})

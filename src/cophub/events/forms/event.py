@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 from cophub.core.forms import Form, ModelForm
 from cophub.core.timezones import DEFAULT_TIME_ZONE, US_TIME_ZONES
 
-from .models import Event, Question
+from ..models import Event, Question
 
 MAX_OCCURRENCES = 24
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}

@@ -26,7 +26,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -34,11 +33,11 @@ from django.utils import timezone
 
 from cophub.communities.selectors import viewers_for
 from cophub.core.access import can_view_object
+from cophub.core.links import site_url
 from cophub.core.mail import mail_enqueue_template
-from cophub.core.scheduler import periodic
 
-from .models import Event, Registration, ReminderSent
-from .selectors import join_url_visible
+from ..models import Event, Registration, ReminderSent
+from ..selectors import join_url_visible
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +136,7 @@ def reminder_send(*, registration: Registration, kind: ReminderKind, now: dateti
                 context={
                     "event": event, "registration": registration,
                     "person": registration.user,
-                    "event_url": settings.SITE_URL + event.get_absolute_url(),
+                    "event_url": site_url(event.get_absolute_url()),
                     "show_join_url": join_url_visible(event=event, registration=registration),
                 },
                 # RFC 3834: an automatic message; auto-responders should not answer it.
@@ -152,9 +151,3 @@ def reminder_send(*, registration: Registration, kind: ReminderKind, now: dateti
         return False
     return True
 
-
-@periodic("events.reminders", every=timedelta(minutes=5))
-def event_reminders_send() -> int:
-    """The periodic job: runs every 5 minutes; the windows are wider than that, so a late
-    or missed run still sends what is due."""
-    return reminders_send()

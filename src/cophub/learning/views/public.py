@@ -1,11 +1,10 @@
 """Pages of the training programme for everyone: series, enrolment, transcripts,
 certificates and their public verification, and the request for recording access.
-Organizer pages are in organizer_views.py."""
+Organizer pages are in `views.organize`."""
 
 from decimal import Decimal
 
 from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -15,45 +14,42 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from cophub.communities.models import Community
-from cophub.communities.selectors import request_viewer
+from cophub.communities.decorators import community_or_404
+from cophub.core.access import can_manage
 from cophub.core.audit import client_ip
+from cophub.core.links import site_url
 from cophub.core.timezones import DEFAULT_TIME_ZONE
 
-from . import selectors, services
-from .certificates import certificate_pdf
-from .credit import ZERO
-from .forms import AccessRequestForm
-from .models import Certificate, Enrolment, Series, Session, Track
+from .. import selectors, services
+from ..certificates import certificate_pdf
+from ..credit import ZERO
+from ..forms import AccessRequestForm
+from ..models import Certificate, Enrolment, Series, Session, Track
 
 
-def _community(slug: str) -> Community:
-    return get_object_or_404(Community, slug=slug)
-
-
-def _series(community: Community, slug: str) -> Series:
+def _series(community, slug: str) -> Series:
     return get_object_or_404(Series.objects.select_related("community"), community=community,
                              slug=slug)
 
 
 def series_list_view(request, community):
-    community = _community(community)
-    viewer = request_viewer(request)
+    community = community_or_404(community)
+    viewer = request.viewer
     return render(request, "learning/series_list.html", {
         "community": community,
         "series_list": selectors.series_cards(viewer=viewer, community=community),
-        "is_organizer": viewer.is_organizer(community.pk),
+        "can_manage": can_manage(viewer, community),
     })
 
 
 def series_detail_view(request, community, series):
-    community = _community(community)
+    community = community_or_404(community)
     series = _series(community, series)
-    viewer = request_viewer(request)
+    viewer = request.viewer
     page = selectors.series_page(series=series, viewer=viewer, user=request.user)
     return render(request, "learning/series_detail.html", {
         "community": community, "series": series, "page": page,
-        "is_organizer": viewer.is_organizer(community.pk),
+        "can_manage": can_manage(viewer, series),
         "recordings_hidden": selectors.recordings_hidden_from(viewer=viewer, series=series,
                                                               granted=page.granted),
         "time_zone": getattr(request.user, "time_zone", "") or DEFAULT_TIME_ZONE,
@@ -76,7 +72,7 @@ def _titles(events) -> str:
 @require_POST
 @login_required
 def enrol_view(request, community, series):
-    community = _community(community)
+    community = community_or_404(community)
     series = _series(community, series)
     track = _track_from_post(request, series)
     result = services.enrolment_create(user=request.user, series=series, track=track,
@@ -99,7 +95,7 @@ def enrol_view(request, community, series):
 @require_POST
 @login_required
 def enrolment_cancel_view(request, community, series):
-    community = _community(community)
+    community = community_or_404(community)
     series = _series(community, series)
     track = _track_from_post(request, series)
     enrolment = Enrolment.objects.filter(user=request.user, series=series, track=track).first()
@@ -193,7 +189,7 @@ def certificate_pdf_view(request, code):
     community = selectors.certificate_community(certificate)
     is_holder = certificate.user_id == request.user.pk
     if not is_holder:
-        if not request_viewer(request).is_organizer(community.pk):
+        if not can_manage(request.viewer, community):
             raise Http404("No such certificate")
         if not is_mfa_enabled(request.user):
             return redirect("mfa_index")
@@ -216,7 +212,7 @@ def certificate_pdf_view(request, code):
         holder_name=certificate.holder_name, achievement=achievement, title=title,
         subtitle=subtitle, date=selectors.certificate_date(certificate),
         credit=certificate.credit, code=certificate.code,
-        verify_url=settings.SITE_URL + certificate.get_absolute_url(),
+        verify_url=site_url(certificate.get_absolute_url()),
         issuer=community.name, instructors=instructors)
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"certificate-{slugify(title)[:60]}-{certificate.code[:8]}.pdf"
@@ -243,7 +239,7 @@ def _access_request_allowed(request) -> bool:
 
 def access_request_view(request, community):
     """"Request for AI Training Links": open to anyone, signed in or not."""
-    community = _community(community)
+    community = community_or_404(community)
     initial = {}
     if request.user.is_authenticated:
         initial = {"name": request.user.name, "email": request.user.email,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from dateutil import parser as dateutil_parser
 from django.utils import timezone
 
-from .models import Event
+from ..models import Event
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000

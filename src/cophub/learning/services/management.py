@@ -8,8 +8,9 @@ from django.db import transaction
 
 from cophub.core.audit import audit_record
 
-from .models import Instructor, Series, Session, Track
-from .services import _require_organizer
+from ..models import Instructor, Series, Session, Track
+from .common import require_manager
+from .enrolment import enrolments_sync_task
 
 # Paths under /c/<community>/training/ that a series slug must not take.
 RESERVED_SLUGS = frozenset({"organize", "request-access"})
@@ -30,7 +31,7 @@ def _apply(obj, data: dict, fields) -> list[str]:
 def series_save(*, community, actor, data: dict, series: Series | None = None,
                 request=None) -> Series:
     """Create or edit a series of the community (organizers only)."""
-    _require_organizer(actor, community)
+    require_manager(actor, series or community)
     if data.get("slug") in RESERVED_SLUGS:
         raise ValidationError({"slug": "That address is taken by a page; choose another."})
     with transaction.atomic():
@@ -48,7 +49,7 @@ def series_save(*, community, actor, data: dict, series: Series | None = None,
 
 def track_save(*, series: Series, actor, data: dict, track: Track | None = None,
                request=None) -> Track:
-    _require_organizer(actor, series.community)
+    require_manager(actor, series)
     with transaction.atomic():
         created = track is None
         track = Track(series=series) if created else \
@@ -66,7 +67,7 @@ def instructor_save(*, community, actor, data: dict, instructor: Instructor | No
                     request=None) -> Instructor:
     """Instructors are shared by every community (faculty teach for several); any community's
     organizers may add and correct them."""
-    _require_organizer(actor, community)
+    require_manager(actor, community)
     with transaction.atomic():
         created = instructor is None
         instructor = Instructor() if created else \
@@ -87,7 +88,7 @@ def session_save(*, series: Series, actor, data: dict, session: Session | None =
     tracks, instructors and credit rules. People enrolled in the series, or in a track the
     session joins, are registered for it after commit (`enrolments_sync_task`)."""
     community = series.community
-    _require_organizer(actor, community)
+    require_manager(actor, series)
     tracks = list(data.get("tracks") or [])
     if any(t.series_id != series.pk for t in tracks):
         raise ValidationError({"tracks": "Choose tracks of this series."})
@@ -114,7 +115,5 @@ def session_save(*, series: Series, actor, data: dict, session: Session | None =
                      obj=session.event, scope=community.slug, request=request,
                      data={"fields": changed, "series": series.pk,
                            "tracks": [t.pk for t in tracks]})
-        from .tasks import enrolments_sync_task
-
         transaction.on_commit(partial(enrolments_sync_task.enqueue, session.pk), robust=True)
     return session

@@ -14,16 +14,16 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from cophub.communities.selectors import viewer_for
+from cophub.core.access import can_manage, viewer_for_user
 from cophub.core.audit import audit_record
 
+from ..models import Attendance, Event, Registration
 from .attendance_reports import (
     AttendanceError,
     AttendanceImportError,
     RowProblem,
     attendance_report_parse,
 )
-from .models import Attendance, Event, Registration
 
 # Check-in opens this long before the start (people arrive early to in-person events).
 CHECK_IN_OPENS_BEFORE = timedelta(hours=1)
@@ -36,9 +36,8 @@ def event_minutes(event: Event) -> int:
 
 
 def _check_may_manage(actor, event: Event) -> None:
-    viewer = viewer_for(actor)
-    if not (viewer.is_organizer(event.community_id)
-            or (event.group_id and viewer.leads(event.group_id))):
+    """The community's organizers and the host group's leads (`core.access.can_manage`)."""
+    if not can_manage(viewer_for_user(actor), event):
         raise PermissionDenied("Only organizers record attendance.")
 
 
