@@ -32,8 +32,10 @@ demo: migrate
 run: assets demo
 	$(BIN)/cophub serve --host $(HOST) --port $(PORT)
 
+# ruff, then the architecture contracts in pyproject.toml (layers, domain apps, no cycles).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 services:
 	bash scripts/ensure_services.sh

@@ -7,8 +7,9 @@ from allauth.mfa.totp.internal.auth import TOTP
 
 from cophub.accounts.models import User
 from cophub.accounts.services import user_tier_refresh
-from cophub.communities.models import Community, CommunityRole, Group
+from cophub.communities.models import CommunityRole, Group
 from cophub.communities.services import community_role_ensure, group_lead_appoint
+from cophub.communities.tests.factories import CommunityFactory, GroupFactory
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -42,17 +43,16 @@ def make_user(db):
 
 @pytest.fixture
 def community(db):
-    return Community.objects.create(slug="ai-cop", name="AI Community of Practice",
-                                    short_name="AI CoP")
+    return CommunityFactory(slug="ai-cop", name="AI Community of Practice",
+                            short_name="AI CoP")
 
 
 @pytest.fixture
 def make_group(community):
     def make(slug: str = "generative-ai", *, kind=Group.Kind.PRACTICE_AREA,
              join_policy=Group.JoinPolicy.OPEN, access_level="public", name: str = ""):
-        return Group.objects.create(community=community, slug=slug, name=name or slug.title(),
-                                    kind=kind, join_policy=join_policy,
-                                    access_level=access_level)
+        return GroupFactory(community=community, slug=slug, name=name or slug.title(),
+                            kind=kind, join_policy=join_policy, access_level=access_level)
 
     return make
 

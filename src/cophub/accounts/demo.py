@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils.text import slugify
 
 from .models import Interest, Level, RegistryDomain, Tier, User
+from .registry import registry_import
 
 DEMO_PASSWORD = "community-of-practice"
 # A fixed TOTP secret for the demo organizer, so a developer can add it to an authenticator
@@ -56,8 +57,6 @@ def _agencies(context) -> list[tuple[str, str, str]]:
     if not RegistryDomain.objects.exists():
         source = context.get("registry") or settings.COPHUB_DOTGOV_CSV
         if source.startswith(("http://", "https://")) or Path(source).exists():
-            from .registry import registry_import
-
             report = registry_import(source=source)
             context["out"].write(f"Loaded the .gov registry: {report.created} domains.")
     rows = list(

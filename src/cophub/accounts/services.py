@@ -1,10 +1,12 @@
 """Writes about people: tier, profile, domain lists, export and deletion."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models import Q
 
 from cophub.core.audit import audit_record
+from cophub.core.models import AuditEvent
 
 from .domains import address_domain, domain_verdict
 from .models import DomainRule, Tier, User
@@ -107,10 +109,6 @@ def profile_update(*, user: User, data: dict, interests=None, request=None) -> U
 def account_export(*, user: User) -> dict:
     """Everything cophub holds about a person, as JSON-ready data (privacy: right of access).
     Other apps add their sections through `EXPORT_SECTIONS`."""
-    from allauth.mfa.models import Authenticator
-
-    from cophub.core.models import AuditEvent
-
     data = {
         "account": {
             "email": user.email, "name": user.name, "date_joined": user.date_joined.isoformat(),

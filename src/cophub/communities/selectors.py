@@ -47,11 +47,6 @@ def viewers_for(users) -> dict[int, Viewer]:
     }
 
 
-def request_viewer(request) -> Viewer:
-    """Deprecated: use `request.viewer` (set by `core.middleware.ViewerMiddleware`)."""
-    return request.viewer
-
-
 def groups_manageable_by(*, viewer: Viewer, community: Community) -> QuerySet[Group]:
     """The community's groups the person may manage (and so host events, resources or lists
     for): all of them for organizers, the groups they lead for leads."""

@@ -320,7 +320,7 @@ COPHUB_USECASES_CSV = env(
         "2025_individually_reported_AI_use_cases.csv"),
 )
 
-# Library uploads: the largest file accepted, in megabytes.
+# Uploads (library resources, event materials): the largest file accepted, in megabytes.
 COPHUB_UPLOAD_MAX_MB = int(env("COPHUB_UPLOAD_MAX_MB", "100"))
 
 # Search. Embeddings: "local" (all-MiniLM-L6-v2 from the `semantic` extra, loaded offline),
