@@ -1,12 +1,12 @@
 """Writes about communities, groups and memberships. Each is atomic and audited."""
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from cophub.core.access import ORGANIZE, can_manage, can_view_object
 from cophub.core.audit import audit_record
+from cophub.core.links import site_url
 from cophub.core.mail import mail_enqueue_template
 
 from .models import Community, CommunityRole, Group, Membership
@@ -25,8 +25,7 @@ def _links(group: Group) -> dict[str, str]:
     """Absolute links for e-mails about a group."""
     manage = reverse("communities:group_manage", kwargs={"community": group.community.slug,
                                                          "group": group.slug})
-    return {"group_url": settings.SITE_URL + group.get_absolute_url(),
-            "manage_url": settings.SITE_URL + manage}
+    return {"group_url": site_url(group.get_absolute_url()), "manage_url": site_url(manage)}
 
 
 def community_role_ensure(*, community: Community, user, role: str = CommunityRole.Role.MEMBER,

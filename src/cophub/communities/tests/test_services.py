@@ -2,9 +2,11 @@ import pytest
 from django.core import mail
 
 from cophub.communities.models import CommunityRole, Group, Membership
+from cophub.communities.selectors import viewer_for
 from cophub.communities.services import (
     MembershipError,
     group_join,
+    group_lead_appoint,
     group_leave,
     group_save,
     membership_decide,
@@ -115,3 +117,21 @@ def test_only_organizers_create_groups_and_bad_slugs_are_refused(community, orga
     assert not Group.objects.exists()
     group = group_save(community=community, actor=organizer, data=data)
     assert group.slug == "computer-vision"
+
+
+def test_a_viewer_costs_two_queries_and_knows_where_its_person_leads(
+        community, make_group, make_user, organizer, django_assert_num_queries):
+    group = make_group("ai-security")
+    lead = make_user("lead@dot.gov")
+    group_lead_appoint(group=group, user=lead, actor=organizer)
+    with django_assert_num_queries(2):
+        viewer = viewer_for(lead)
+    assert viewer.led_group_ids == {group.pk}
+    assert viewer.lead_community_ids == {community.pk}
+    assert viewer.group_ids == {group.pk}
+
+
+def test_only_managers_appoint_leads(community, make_group, make_user, gov_member):
+    group = make_group("ai-security")
+    with pytest.raises(MembershipError):
+        group_lead_appoint(group=group, user=make_user("x@dot.gov"), actor=gov_member)

@@ -1,11 +1,10 @@
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from cophub.communities.models import Group
+from cophub.communities.tests.factories import GroupFactory
 from cophub.core.access import ANONYMOUS
-from cophub.events.models import Event
+from cophub.events.tests.factories import EventFactory
 from cophub.search.selectors import search_run
 from cophub.search.services import search_index_rebuild
 
@@ -19,12 +18,7 @@ def _hashing_embeddings(settings):
 @pytest.fixture
 def make_event(community):
     def make(title="LLMs in HR", **fields):
-        start = timezone.now() + timedelta(days=7)
-        defaults = {"community": community, "kind": Event.Kind.WEBINAR, "title": title,
-                    "starts_at": start, "ends_at": start + timedelta(hours=1),
-                    "status": Event.Status.PUBLISHED}
-        defaults.update(fields)
-        return Event.objects.create(**defaults)
+        return EventFactory(**{"community": community, "title": title, **fields})
 
     return make
 
@@ -33,9 +27,9 @@ def make_event(community):
 def make_group_with(community):
     def make(slug, *, name="", summary="", charter="", access_level="public",
              kind=Group.Kind.WORKING_GROUP):
-        return Group.objects.create(community=community, slug=slug, name=name or slug.title(),
-                                    summary=summary, charter=charter, kind=kind,
-                                    access_level=access_level)
+        return GroupFactory(community=community, slug=slug, name=name or slug.title(),
+                            summary=summary, charter=charter, kind=kind,
+                            access_level=access_level)
 
     return make
 
