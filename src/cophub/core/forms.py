@@ -1,7 +1,11 @@
-"""Django forms rendered as USWDS form controls, with errors tied to their fields."""
+"""Django forms rendered as USWDS form controls, with errors tied to their fields, and the
+wall-clock date-time field that event and newsletter forms share."""
+
+from datetime import datetime
 
 from django import forms
 from django.forms.boundfield import BoundField
+from django.utils.dateparse import parse_datetime
 
 WIDGET_CLASSES = {
     "select": "usa-select",
@@ -41,3 +45,32 @@ class Form(UswdsFormMixin, forms.Form):
 
 class ModelForm(UswdsFormMixin, forms.ModelForm):
     pass
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class WallClockDateTimeField(forms.DateTimeField):
+    """A date and time as entered, without a time zone: the form decides the zone (an
+    event's, an organizer's) and checks the time exists there. Django's own field would
+    apply the site's zone first and refuse times that do not exist there, which is the wrong
+    zone to ask."""
+
+    widget = DateTimeLocalInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None)
+        try:
+            result = parse_datetime(value.strip())
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if result is None:
+            result = forms.BaseTemporalField.to_python(self, value)
+        return result.replace(tzinfo=None)

@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime, time
 from dateutil.relativedelta import relativedelta, weekday
 from django import forms
 from django.db import models
-from django.utils.dateparse import parse_datetime
 
-from cophub.core.forms import Form, ModelForm
+from cophub.core.forms import Form, ModelForm, WallClockDateTimeField
 from cophub.core.timezones import DEFAULT_TIME_ZONE, US_TIME_ZONES
 
 from ..models import Event, Question
@@ -27,33 +26,6 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%H:%M")
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class WallClockDateTimeField(forms.DateTimeField):
-    """A date and time as entered, without a time zone: the event form decides the zone
-    (the event's, not the organizer's) and checks it exists there."""
-
-    widget = DateTimeLocalInput
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=None)
-        try:
-            result = parse_datetime(value.strip())
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if result is None:
-            result = forms.BaseTemporalField.to_python(self, value)
-        return result.replace(tzinfo=None)
 
 
 # --- Time zones ------------------------------------------------------------------------

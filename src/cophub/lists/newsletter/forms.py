@@ -7,36 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cophub.core.access import AccessLevel
-from cophub.core.forms import Form
+from cophub.core.forms import Form, WallClockDateTimeField
 
 from .blocks import BLOCKS
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class WallClockDateTimeField(forms.DateTimeField):
-    """A date and time as entered, without a zone: the form applies the organizer's zone.
-    Django's own field would apply the site's zone first and refuse times that do not exist
-    there, which is the wrong zone to ask."""
-
-    widget = DateTimeLocalInput
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=None)
-        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
-            try:
-                return datetime.strptime(value.strip(), fmt)
-            except ValueError:
-                continue
-        raise ValidationError("Enter a date and time, e.g. 2026-03-10 09:00.", code="invalid")
 
 
 class NewsletterIssueForm(Form):
@@ -70,7 +43,8 @@ class NewsletterIssueForm(Form):
 
 
 class ScheduleForm(Form):
-    when = WallClockDateTimeField(label="Send at")
+    when = WallClockDateTimeField(label="Send at", error_messages={
+        "invalid": "Enter a date and time, e.g. 2026-03-10 09:00."})
 
     def __init__(self, *args, time_zone: str, **kwargs):
         super().__init__(*args, **kwargs)
