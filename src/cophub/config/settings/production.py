@@ -4,8 +4,16 @@ Use with `DJANGO_SETTINGS_MODULE=cophub.config.settings.production`; the operato
 `COPHUB_SECRET_KEY`, `COPHUB_ALLOWED_HOSTS` and `COPHUB_SITE_URL` (https://…).
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F401,F403
-from .base import CONTENT_SECURITY_POLICY, env, env_bool
+from .base import CONTENT_SECURITY_POLICY, SITE_URL, env, env_bool
+
+# Links in e-mail, calendar invites and feeds are built from the site URL: over plain HTTP
+# they would send sign-in and one-click unsubscribe tokens in the clear.
+if not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        f"COPHUB_SITE_URL must be an https:// address in production (it is {SITE_URL!r}).")
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("COPHUB_SSL_REDIRECT", True)
