@@ -1,5 +1,6 @@
 import hashlib
 import json
+from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
@@ -21,7 +22,7 @@ from cophub.core.models import AuditEvent
 from . import services
 from .decorators import government_required, operator_required
 from .forms import AccountDeleteForm, DirectoryFilterForm, DomainRuleForm, ProfileForm
-from .models import DomainRule, User
+from .models import DomainRule, Interest, User
 from .selectors import directory_members
 
 DIRECTORY_PAGE_SIZE = 50
@@ -52,11 +53,10 @@ def profile_view(request):
 @government_required
 def directory_view(request):
     form = DirectoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    query = request.GET.copy()
-    query.pop("page", None)
-    results = _directory_results(request, filters=filters, query=query.urlencode(),
-                                 page_number=request.GET.get("page") or "1")
+    filters = _directory_filters(form)
+    results = _directory_results(
+        request, filters=filters, interest=form.cleaned_data["interest"] if filters else None,
+        page_number=_page_number(request.GET.get("page")))
     if request.headers.get("HX-Request"):  # htmx: only the results, as the person types
         response = HttpResponse(results)
     else:
@@ -66,15 +66,35 @@ def directory_view(request):
     return response
 
 
-def _directory_results(request, *, filters: dict, query: str, page_number: str) -> str:
+def _directory_filters(form: DirectoryFilterForm) -> dict[str, str]:
+    """The valid, non-empty filters as query-string values, in the form's field order. The
+    cache key and the page links are built from these only, never from the request: the
+    cached results are shown to every member, so nothing else one member put in the address
+    may reach them."""
+    if not form.is_valid():
+        return {}
+    data = form.cleaned_data
+    values = {"q": data["q"], "organization": data["organization"], "level": data["level"],
+              "interest": data["interest"].slug if data["interest"] else ""}
+    return {name: value for name, value in values.items() if value}
+
+
+def _page_number(value: str | None) -> int:
+    """A page number as the key of a cached page (the paginator still clamps it to the
+    pages there are); anything that is not a positive number is the first page."""
+    try:
+        return max(1, int(value or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _directory_results(request, *, filters: dict[str, str], interest: Interest | None,
+                       page_number: int) -> str:
     """The rendered results for one set of filters and one page. Every government member
     sees the same results, so they are cached for a short while: the directory is the
     heaviest page a member opens, and a listing a minute old is fine for finding people."""
-    interest = filters.get("interest")
     key = "accounts:directory:" + hashlib.sha256(json.dumps(
-        [filters.get("q", ""), filters.get("organization", ""), filters.get("level", ""),
-         interest.slug if interest else "", page_number], ensure_ascii=True,
-    ).encode()).hexdigest()
+        [filters, page_number], ensure_ascii=True, sort_keys=True).encode()).hexdigest()
     html = cache.get(key)
     if html is None:
         members = directory_members(
@@ -83,7 +103,7 @@ def _directory_results(request, *, filters: dict, query: str, page_number: str) 
         )
         page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(page_number)
         html = render_to_string("accounts/partials/_directory_results.html",
-                                {"page": page, "query": query}, request=request)
+                                {"page": page, "query": urlencode(filters)}, request=request)
         cache.set(key, str(html), DIRECTORY_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 — rendered by our own template above
 

@@ -1,7 +1,8 @@
-"""Django forms rendered as USWDS form controls, with errors tied to their fields, and the
-wall-clock date-time field that event and newsletter forms share."""
+"""Django forms rendered as USWDS form controls, with errors tied to their fields, the
+wall-clock date-time field that event and newsletter forms share, and the date field that
+list filters share."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.forms.boundfield import BoundField
@@ -74,3 +75,29 @@ class WallClockDateTimeField(forms.DateTimeField):
         if result is None:
             result = forms.BaseTemporalField.to_python(self, value)
         return result.replace(tzinfo=None)
+
+
+class FilterDateField(forms.DateField):
+    """A date a list is filtered by, from the query string, where anyone may type anything.
+
+    Filters turn a date into the start of that day and of the day after in some time zone.
+    Python's dates end at 9999-12-31 and start at 0001-01-01, so at either end that arithmetic
+    overflows (a 500, not an answer). The field accepts only dates from `MIN` to `MAX`, far
+    enough from both ends that the day after and midnight in any zone exist, and refuses
+    others with a form error like any other bad input."""
+
+    MIN = date(1900, 1, 1)
+    MAX = date(2199, 12, 31)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.error_messages["out_of_range"] = (
+            f"Enter a date between {self.MIN:%-d %B %Y} and {self.MAX:%-d %B %Y}.")
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not (self.MIN <= day <= self.MAX):
+            raise forms.ValidationError(self.error_messages["out_of_range"],
+                                        code="out_of_range")
+        return day

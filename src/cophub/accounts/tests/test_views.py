@@ -131,3 +131,34 @@ def test_cached_directory_results_still_follow_the_filters(client, make_user, go
     assert "Ada Vision" in client.get(reverse("accounts:directory")).content.decode()
     filtered = client.get(reverse("accounts:directory"), {"q": "mia"}).content.decode()
     assert "Ada Vision" not in filtered and "Mia Member" in filtered
+
+
+def test_directory_links_never_carry_another_members_unknown_parameters(client, make_user,
+                                                                       gov_member):
+    """The results are cached for every member: what one member put in the address beyond
+    the filters must not reach the links another member is shown."""
+    for i in range(55):  # more than a page, so the results have pagination links
+        make_user(f"p{i}@nih.gov", name=f"Person {i}")
+    stranger = make_user("stranger@nasa.gov")
+    client.force_login(stranger)
+    mine = client.get(reverse("accounts:directory"),
+                      {"level": "", "utm_source": "phish", "page": "1"}).content.decode()
+    assert "phish" not in mine
+    client.force_login(gov_member)
+    theirs = client.get(reverse("accounts:directory"), {"level": ""}).content.decode()
+    assert "page=2" in theirs and "utm_source" not in theirs and "phish" not in theirs
+
+
+def test_directory_links_keep_only_the_valid_filters(client, make_user, gov_member):
+    for i in range(55):
+        make_user(f"p{i}@nih.gov", name=f"Person {i}")
+    User.objects.filter(email__endswith="@nih.gov").update(organization="NIH")
+    client.force_login(gov_member)
+    page = client.get(reverse("accounts:directory"),
+                      {"organization": "NIH", "extra": "1"}).content.decode()
+    assert "organization=NIH&amp;page=2" in page and "extra=" not in page
+    # A filter that is not valid filters nothing, and is not carried to the next page.
+    links = client.get(reverse("accounts:directory"),
+                       {"organization": "NIH", "level": "galactic"}
+                       ).content.decode().split('aria-label="Pagination"')[1]
+    assert 'href="?page=2"' in links and "galactic" not in links

@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta, weekday
 from django import forms
 from django.db import models
 
-from cophub.core.forms import Form, ModelForm, WallClockDateTimeField
+from cophub.core.forms import FilterDateField, Form, ModelForm, WallClockDateTimeField
 from cophub.core.timezones import DEFAULT_TIME_ZONE, US_TIME_ZONES
 
 from ..models import Event, Question
@@ -83,8 +83,10 @@ class EventFilterForm(Form):
                              choices=[("", "Any kind"), *Event.Kind.choices])
     group = forms.ChoiceField(label="Host group", required=False)
     practice_area = forms.ChoiceField(required=False)
-    date_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_to = forms.DateField(label="To", required=False, widget=DateInput)
+    # Turned into the start of the day (and the day after) in the viewer's zone: bounded so
+    # that cannot overflow.
+    date_from = FilterDateField(label="From", widget=DateInput)
+    date_to = FilterDateField(label="To", widget=DateInput)
 
     def __init__(self, *args, groups: list, **kwargs):
         """`groups`: the community's groups the viewer may see. Choices by slug; the cleaned

@@ -83,6 +83,29 @@ def test_list_filters_by_kind_group_practice_area_and_dates(client, make_event, 
     assert titles() == {"GenAI webinar", "Outreach workshop", "Quarterly town hall"}
 
 
+@pytest.mark.parametrize("params", [
+    {"date_to": "9999-12-31"},  # the day after does not exist
+    {"date_from": "9999-12-31"},
+    {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+])
+def test_list_answers_far_dates_with_a_form_error_not_a_crash(client, make_event, params):
+    make_event(title="Webinar on evaluation")
+    response = client.get(url("list"), params)
+    assert response.status_code == 200
+    assert "Enter a date between" in text(response)
+
+
+def test_list_far_dates_cannot_overflow_in_the_viewers_time_zone(client, make_event,
+                                                                 make_user):
+    # 0001-01-01 at midnight in a zone ahead of UTC is before the first datetime there is.
+    person = make_user("far-east@nasa.gov")
+    person.time_zone = "Pacific/Kiritimati"
+    person.save(update_fields=["time_zone"])
+    client.force_login(person)
+    response = client.get(url("list"), {"date_from": "0001-01-01"})
+    assert response.status_code == 200
+
+
 def test_list_answers_htmx_with_only_the_results(client, make_event):
     make_event(title="Webinar on evaluation")
     response = client.get(url("list"), {"kind": "webinar"}, headers={"HX-Request": "true"})
