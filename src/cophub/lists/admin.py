@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from .models import (
     AllowedSender,
+    AutoReply,
     Bounce,
     Confirmation,
     Digest,
@@ -55,6 +56,16 @@ class ConfirmationAdmin(admin.ModelAdmin):
     exclude = ["token"]  # a token is a credential: whoever reads it can confirm
     readonly_fields = ["mailing_list", "email", "name", "user", "action", "via", "delivery",
                        "created_at", "expires_at", "confirmed_at"]
+
+
+@admin.register(AutoReply)
+class AutoReplyAdmin(admin.ModelAdmin):
+    """What the per-address throttle on automatic mail counts (with pending confirmations)."""
+
+    list_display = ["created_at", "email", "mailing_list", "template"]
+    list_filter = ["mailing_list"]
+    search_fields = ["email"]
+    readonly_fields = ["created_at", "email", "mailing_list", "template"]
 
 
 @admin.register(AllowedSender)

@@ -23,6 +23,7 @@ from django.core.validators import validate_email
 
 from cophub.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
+from . import addresses
 from .addresses import list_domain
 from .models import MailingList
 
@@ -137,25 +138,104 @@ def body_text(message: EmailMessage) -> str:
 
 
 def is_loop(message: EmailMessage, mailing_list: MailingList) -> bool:
-    """The message went out through this list already: it carries our List-Id or X-Loop."""
-    list_id = mailing_list.list_id.lower()
-    for value in all_headers(message, "List-Id"):
-        if f"<{list_id}>" in value.lower() or value.strip().lower() == list_id:
-            return True
-    return any(mailing_list.address.lower() in value.lower()
-               for value in all_headers(message, "X-Loop"))
+    """The message went out through this list already: it carries our List-Id, or an X-Loop
+    naming any of the list's addresses (ours stamp the list's or `-request@`). Compared
+    without case, whitespace or angle brackets, and address by address: "xai@" is not "ai@"."""
+    list_id = list_id_normalize(mailing_list.list_id)
+    if any(list_id_normalize(v) == list_id for v in all_headers(message, "List-Id")):
+        return True
+    ours = {mailing_list.address.lower(),
+            *(mailing_list.companion(role).lower() for role in addresses.ROLES)}
+    return any(ours & loop_addresses(value) for value in all_headers(message, "X-Loop"))
+
+
+def list_id_normalize(value: str) -> str:
+    """The list-id of a List-Id header (RFC 2919) as compared: the part in angle brackets
+    (or the whole value), lower case, with all whitespace removed
+    ("AI CoP < ai.lists.localhost >" → "ai.lists.localhost")."""
+    inside = re.findall(r"<([^<>]*)>", value or "")
+    return "".join((inside[-1] if inside else value or "").split()).strip("<>").lower()
+
+
+def loop_addresses(value: str) -> set[str]:
+    """The addresses an X-Loop value names, lower case ("AI <AI@Lists.Example>", " a@b ",
+    "a@b, c@d")."""
+    try:
+        found = {address for _, address in getaddresses([value or ""])}
+    except Exception:  # noqa: BLE001 — getaddresses can choke on pathological input
+        found = set()
+    found.add(value or "")
+    return {"".join(a.split()).strip("<>").lower() for a in found} - {""}
+
+
+# RFC 3834 §2: answer no mailer-daemons, postmasters, list robots ("owner-*", "*-request")
+# or addresses that say they take no answers.
+_ROBOT_SENDER = re.compile(
+    r"^(mailer-daemon|postmaster|listserv|majordomo|mailman|bounces?|no-?reply|"
+    r"do-?not-?reply|owner-.+|.+-(request|owner|bounces?)(\+.*)?)$")
+# Auto-responders that predate RFC 3834 mark their answers with one of these.
+_AUTORESPONDER_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponse")
+
+
+def header_keyword(value: str) -> str:
+    """The keyword of a structured header value, as compared: comments "(…)", quotes,
+    parameters after ";" and whitespace removed, lower case (' "Bulk" (x)' → "bulk")."""
+    value = re.sub(r"\([^()]*\)", " ", value or "").replace('"', " ")
+    words = value.split(";")[0].split()
+    return words[0].lower() if words else ""
+
+
+def robot_reason(message: EmailMessage) -> str:
+    """Why the message's own headers say a robot sent it, or "": RFC 3834 Auto-Submitted
+    other than "no", Precedence bulk or junk, an old auto-responder's header, a delivery
+    report. Such mail is never a post, a command, or worth forwarding to the owners."""
+    for value in all_headers(message, "Auto-Submitted"):
+        keyword = header_keyword(value)
+        if keyword and keyword != "no":
+            return f"Auto-Submitted: {keyword}"
+    for value in all_headers(message, "Precedence"):
+        if header_keyword(value) in ("bulk", "junk"):
+            return f"Precedence: {header_keyword(value)}"
+    for name in _AUTORESPONDER_HEADERS:
+        if all_headers(message, name):
+            return name
+    try:
+        if message.get_content_type() == "multipart/report":
+            return "delivery report"
+    except Exception:  # noqa: BLE001 — a malformed Content-Type
+        pass
+    return ""
+
+
+def automated_reason(message: EmailMessage, mail_from: str) -> str:
+    """Why this message must not be answered (RFC 3834: never answer robots, which answer
+    back), or "": `robot_reason`, a list's copy (Precedence list, any List-Id), a null
+    envelope sender, or a robot-like envelope or From address (MAILER-DAEMON, postmaster,
+    noreply, *-request …)."""
+    reason = robot_reason(message)
+    if reason:
+        return reason
+    if any(header_keyword(v) == "list" for v in all_headers(message, "Precedence")):
+        return "Precedence: list"
+    if all_headers(message, "List-Id"):
+        return "List-Id: a list's copy"
+    envelope = (mail_from or "").strip().strip("<>").strip()
+    if not envelope:
+        return "null sender"
+    try:
+        from_addresses = [a for _, a in getaddresses([header_text(message, "From")])]
+    except Exception:  # noqa: BLE001 — getaddresses can choke on pathological input
+        from_addresses = []
+    for address in (envelope, *from_addresses):
+        local = (address or "").strip().strip("<>").rpartition("@")[0].lower()
+        if local and _ROBOT_SENDER.match(local):
+            return f"robot sender {address.strip()[:100]}"
+    return ""
 
 
 def is_automated(message: EmailMessage, mail_from: str) -> bool:
-    """RFC 3834: never answer robots (which answer back). Auto-Submitted other than "no",
-    Precedence bulk/list/junk, or a null or MAILER-DAEMON envelope sender."""
-    auto = header_text(message, "Auto-Submitted").lower()
-    if auto and auto != "no":
-        return True
-    if header_text(message, "Precedence").lower() in ("bulk", "list", "junk"):
-        return True
-    envelope = (mail_from or "").strip("<> ").lower()
-    return not envelope or envelope.split("@")[0] in ("mailer-daemon", "postmaster")
+    """See `automated_reason`."""
+    return bool(automated_reason(message, mail_from))
 
 
 def message_ids(text: str) -> list[str]:

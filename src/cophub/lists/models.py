@@ -217,6 +217,25 @@ class InboundMessage(models.Model):
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.mail_from} → {self.rcpt_to}"
 
 
+class AutoReply(models.Model):
+    """One automatic answer sent to an address that wrote to a list address (command replies,
+    refusals). With the pending confirmations, what the per-address throttle counts
+    (`services.throttle`): anyone can forge a From line, so whatever we answer could be
+    aimed at a stranger."""
+
+    email = models.EmailField(max_length=254)  # lower case
+    mailing_list = models.ForeignKey(MailingList, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    template = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["email", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.template} → {self.email}"
+
+
 class Post(models.Model):
     """One message to a list: held for moderation, or published (archived and delivered)."""
 

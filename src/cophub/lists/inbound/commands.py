@@ -3,8 +3,9 @@
 The Subject is the command; if it is empty, the first non-blank body lines are (up to five,
 stopping at a signature "-- "). An empty subject and an empty body on -request@ mean
 "subscribe": the AI CoP has always told people to join by sending exactly that. Every
-message gets one reply summarising what each command did, except messages from robots
-(RFC 3834), which get none.
+message gets one reply summarising what each command did, except messages from robots, lists
+or null senders (RFC 3834), which are not run and get none, and replies past the per-address
+throttle (`services.throttle`), which are recorded but not sent.
 """
 
 import difflib
@@ -16,7 +17,7 @@ from allauth.account.models import EmailAddress
 from django.template.loader import render_to_string
 
 from .. import selectors, services
-from ..mailparse import body_text, header_text, is_automated, is_loop, sender_address
+from ..mailparse import automated_reason, body_text, header_text, robot_reason, sender_address
 from ..models import Confirmation, MailingList, Subscription
 from .replies import reply_send
 
@@ -70,12 +71,13 @@ def suggest(word: str) -> str:
 def commands_handle(*, mailing_list: MailingList, message: EmailMessage, mail_from: str,
                     role: str) -> str:
     """Run the commands in a message to -request@ (or subscribe/unsubscribe for -join@ and
-    -leave@) and send one reply. Returns the result line for the inbound record."""
-    if is_loop(message, mailing_list):
-        return "dropped: mail loop"
-    if is_automated(message, mail_from):
-        # A robot "subscribing" or echoing our confirmation would start a mail loop.
-        return "dropped: automated message, commands not run"
+    -leave@) and send one reply. Returns the result line for the inbound record. The router
+    has already dropped loops."""
+    automated = automated_reason(message, mail_from)
+    if automated:
+        # A robot "subscribing" or echoing our confirmation would start a mail loop, and
+        # mail with a null sender has nobody to act for.
+        return f"dropped: automated message ({automated}), commands not run"
     name, address = sender_address(message, mail_from)
     if not address:
         return "dropped: no usable sender address to act for or reply to"
@@ -101,12 +103,11 @@ def commands_handle(*, mailing_list: MailingList, message: EmailMessage, mail_fr
 
 def owner_forward(*, mailing_list: MailingList, message: EmailMessage, mail_from: str) -> str:
     """Mail to <list>-owner@ goes to every owner as a quoted copy, unless it is a loop or
-    from a robot (an owner's vacation notice must not bounce back and forth)."""
-    if is_loop(message, mailing_list):
-        return "dropped: mail loop"
-    auto = header_text(message, "Auto-Submitted").lower()
-    if auto and auto != "no":
-        return f"dropped: automated message (Auto-Submitted: {auto})"
+    from a robot (an owner's vacation notice must not bounce back and forth). The router
+    has already dropped loops."""
+    robot = robot_reason(message)
+    if robot:
+        return f"dropped: automated message ({robot})"
     name, address = sender_address(message, mail_from)
     context = {"mailing_list": mailing_list, "sender_name": name,
                "sender_email": address or mail_from or "(unknown sender)",

@@ -1,26 +1,43 @@
 """Automatic answers to inbound mail (command replies, refusals), sent from
-`<list>-request@`, never to robots (RFC 3834)."""
+`<list>-request@`, never to robots or null senders (RFC 3834), and at most the throttle's
+allowance per address (`services.throttle`): a From line can be forged, so every answer
+could be backscatter aimed at a stranger."""
 
 from email.message import EmailMessage
 
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from cophub.core.mail import mail_enqueue_template
 
-from ..mailparse import header_text, is_automated, sender_address
+from ..mailparse import automated_reason, header_text, sender_address
 from ..models import MailingList
+from ..services import AUTO_MAIL_PER_ADDRESS, auto_reply_reserve
 
 
 def reply_send(*, mailing_list: MailingList, message: EmailMessage, mail_from: str,
                template: str, context: dict) -> str:
     """Send an automatic reply from <list>-request@ (rendered from `template`) to the
-    sender, unless the sender is a robot or has no usable address. Returns what happened
-    in words for the result."""
-    if is_automated(message, mail_from):
-        return "no reply: automated sender"
+    sender, unless the sender is a robot, has no usable address, or has had its allowance
+    of automatic mail. Returns what happened in words for the result."""
+    reason = automated_reason(message, mail_from)
+    if reason:
+        return f"no reply: automated sender ({reason})"
     name, address = sender_address(message, mail_from)
     if not address:
         return "no reply: no usable sender address"
+    with transaction.atomic():
+        if not auto_reply_reserve(email=address, mailing_list=mailing_list,
+                                  template=template):
+            return (f"no reply: throttled ({address} has had {AUTO_MAIL_PER_ADDRESS} "
+                    "automatic messages in a day)")
+        _reply_enqueue(mailing_list=mailing_list, message=message, name=name,
+                       address=address, template=template, context=context)
+    return f"replied to {address}"
+
+
+def _reply_enqueue(*, mailing_list: MailingList, message: EmailMessage, name: str,
+                   address: str, template: str, context: dict) -> None:
     headers = {"Auto-Submitted": "auto-replied", "X-Loop": mailing_list.companion("request")}
     original_id = header_text(message, "Message-ID")
     if original_id.startswith("<") and original_id.endswith(">") and len(original_id) < 300:
@@ -33,7 +50,6 @@ def reply_send(*, mailing_list: MailingList, message: EmailMessage, mail_from: s
                  "original_subject": subject, "help": help_text(mailing_list), **context},
         headers=headers, from_email=mailing_list.companion("request"),
     )
-    return f"replied to {address}"
 
 
 def list_context(mailing_list: MailingList) -> dict:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from .. import addresses
-from ..mailparse import header_text, is_loop, message_parse, storable
+from ..mailparse import is_loop, message_parse, robot_reason, storable
 from ..models import InboundMessage, MailingList
 from ..services import NotAllowed, post_receive
 from .bounces import bounce_process
@@ -145,6 +145,9 @@ def _route_one(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str
                               verp_email=parsed.verp_email, message=message)
     if mailing_list is None or not mailing_list.is_active:
         return "ignored: no such list (deleted or deactivated after the message arrived)"
+    if is_loop(message, mailing_list):
+        # Whatever the address: a copy or an answer of ours come back must start nothing.
+        return "dropped: mail loop"
     if parsed.role == addresses.POST:
         return _route_post(inbound, message, mailing_list)
     if parsed.role == "owner":
@@ -156,12 +159,11 @@ def _route_one(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str
 
 def _route_post(inbound: InboundMessage, message: EmailMessage,
                 mailing_list: MailingList) -> str:
-    if is_loop(message, mailing_list):
-        return "dropped: mail loop"
-    auto = header_text(message, "Auto-Submitted").lower()
-    if auto and auto != "no":
-        # A vacation notice or other robot answering a list copy: never a post.
-        return f"dropped: automated message (Auto-Submitted: {auto})"
+    robot = robot_reason(message)
+    if robot:
+        # A vacation notice, a newsletter or another robot answering a list copy: never a
+        # post. (Precedence: list is not enough: a person may forward another list's mail.)
+        return f"dropped: automated message ({robot}), not posted; no reply: automated sender"
     try:
         post = post_receive(mailing_list=mailing_list, message=message, inbound=inbound)
     except NotAllowed as exc:

@@ -7,6 +7,7 @@ apps, views, inbound mail and tests import from here):
 - `owners` — mail to the people who run a list
 - `delivery` — list headers, one-click unsubscribe links, the fan-out of a post
 - `digests` — daily and weekly digests
+- `throttle` — the one per-address limit on automatic mail (confirmations, replies)
 
 Services raise the `exceptions` re-exported here; their messages are for people."""
 
@@ -44,6 +45,7 @@ from .subscriptions import (
     unsubscribe_request,
     verified_user_for,
 )
+from .throttle import AUTO_MAIL_PER_ADDRESS, auto_mail_remaining, auto_reply_reserve
 
 __all__ = [
     "AlreadySubscribed", "ConfirmationInvalid", "ListError", "NotAllowed", "NotEligible",
@@ -58,4 +60,5 @@ __all__ = [
     "subscriber_get_or_create", "subscriber_link_user", "subscription_cancel",
     "subscription_enable", "subscription_request", "subscription_update",
     "unsubscribe_request", "verified_user_for",
+    "AUTO_MAIL_PER_ADDRESS", "auto_mail_remaining", "auto_reply_reserve",
 ]

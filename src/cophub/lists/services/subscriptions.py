@@ -28,6 +28,7 @@ from ..exceptions import (
 )
 from ..models import Confirmation, MailingList, Subscriber, Subscription
 from ..selectors import list_can_manage
+from .throttle import auto_mail_remaining
 
 CONFIRMATION_LIFETIME = timedelta(days=7)
 # token_urlsafe(24) is 32 characters of [A-Za-z0-9_-]; found anywhere in a reply.
@@ -170,22 +171,20 @@ def unsubscribe_request(*, mailing_list: MailingList, email: str, via: str) -> C
 
 
 # Anyone can type any address into a subscribe form or a From line, so confirmation mail
-# could be aimed at a stranger: one message per list and address per window, and a few per
-# address a day across all lists, whatever is asked.
+# could be aimed at a stranger: one message per list and address per window, and within
+# the one throttle on automatic mail to an address (`throttle`), whatever is asked.
 CONFIRMATION_RESEND_AFTER = timedelta(minutes=15)
-CONFIRMATIONS_PER_ADDRESS_PER_DAY = 5
 
 
 def _confirmation_create(*, mailing_list, email, name, user, action, via, delivery):
     now = timezone.now()
-    recent = Confirmation.objects.filter(email__iexact=email, confirmed_at__isnull=True,
-                                         created_at__gt=now - timedelta(days=1))
-    pending = (recent.filter(mailing_list=mailing_list, action=action,
-                             created_at__gt=now - CONFIRMATION_RESEND_AFTER)
-               .order_by("-created_at").first())
+    pending = (Confirmation.objects.filter(
+        email__iexact=email, confirmed_at__isnull=True, mailing_list=mailing_list,
+        action=action, created_at__gt=now - CONFIRMATION_RESEND_AFTER)
+        .order_by("-created_at").first())
     if pending is not None:
         return pending  # already in their inbox; a second copy helps no one
-    if recent.count() >= CONFIRMATIONS_PER_ADDRESS_PER_DAY:
+    if auto_mail_remaining(email=email) <= 0:
         raise ListError(f"We have already sent several confirmation messages to {email} "
                         "today. Please use one of those, or try again tomorrow.")
     confirmation = Confirmation.objects.create(
