@@ -1,4 +1,5 @@
-"""allauth's signals → cophub services. The tier follows the verified addresses."""
+"""allauth's signals → cophub services. The tier follows the verified addresses; a browser
+that completes a sign-in is marked with a device cookie (ADR 0008)."""
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
@@ -7,6 +8,7 @@ from django.dispatch import receiver
 
 from cophub.core.audit import audit_record
 
+from .devices import device_cookie_issue
 from .services import user_tier_refresh
 
 
@@ -26,8 +28,11 @@ def on_email_changed(sender, request, user, **kwargs):
 
 
 @receiver(account_signals.user_logged_in)
-def on_logged_in(sender, request, user, **kwargs):
+def on_logged_in(sender, request, user, response=None, **kwargs):
     audit_record(actor=user, verb="accounts.session.signed_in", request=request)
+    # Sent once every stage (e-mail verification, second factor) is passed.
+    if response is not None:
+        device_cookie_issue(request=request, response=response, user=user)
 
 
 @receiver(auth_signals.user_login_failed)

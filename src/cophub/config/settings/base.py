@@ -236,6 +236,10 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "ht
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    # cophub's own (accounts.adapter, ADR 0008): per address and network together, tighter
+    # than the per-address limit above; and per device for browsers that signed in before.
+    "login_failed_network": "3/5m/key",
+    "login_failed_device": "5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
