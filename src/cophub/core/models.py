@@ -62,6 +62,9 @@ class OutgoingMail(models.Model):
         INFLIGHT = "inflight", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # Never sent: at send time its gate said the recipient may no longer see what it
+        # carries (mail/gates.py). Terminal, like SENT; not a delivery failure.
+        WITHHELD = "withheld", "Withheld"
 
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -89,6 +92,11 @@ class OutgoingMail(models.Model):
     # Which worker process claimed the row while INFLIGHT, so its journal can be matched
     # after a crash (see mail/journal.py).
     claimed_by = models.CharField(max_length=64, blank=True)
+    # A message with access-gated content names the registered gate (mail/gates.py) that
+    # says, right before the send, whether the recipient may still see object `gate_object_id`
+    # (e.g. "events.registration" and a registration's id). Empty: ungated, sent as it is.
+    gate = models.CharField(max_length=100, blank=True)
+    gate_object_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,6 +5,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from cophub.core.mail.drain import outbox_drain_enqueue
+from cophub.core.mail.gates import gate_fields
 from cophub.core.mail.rules import (
     headers_check,
     message_id_domain,
@@ -38,14 +39,16 @@ def mail_content_create(
     )
 
 
-def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict, str]]) -> int:
-    """Store one copy of `content` per recipient: `(to, headers, envelope_from)`, where
-    `headers` add to (or replace) the content's and `envelope_from` is the SMTP return path
-    ("" for the From address). Rows are written in the caller's transaction; when it commits
-    ONE `outbox_drain_task` is enqueued, which sends them in batches over reused SMTP
-    connections (see drain.py). Addresses are not validated one by one here: callers pass
-    addresses that were validated when they were stored (subscribers). Headers are checked
-    like `mail_enqueue`'s. Returns how many rows."""
+def mail_enqueue_many(*, content: MailContent, recipients: list[tuple]) -> int:
+    """Store one copy of `content` per recipient: `(to, headers, envelope_from)` or
+    `(to, headers, envelope_from, gate)`, where `headers` add to (or replace) the content's,
+    `envelope_from` is the SMTP return path ("" for the From address) and `gate`, a
+    `(name, object_id)` or None, makes the drain ask that gate right before the send whether
+    the recipient may still see what the copy carries (gates.py). Rows are written in the
+    caller's transaction; when it commits ONE `outbox_drain_task` is enqueued, which sends
+    them in batches over reused SMTP connections (see drain.py). Addresses are not validated
+    one by one here: callers pass addresses that were validated when they were stored
+    (subscribers). Headers are checked like `mail_enqueue`'s. Returns how many rows."""
     now = timezone.now()
     domain = message_id_domain(content.from_email)
     connection = connections[OutgoingMail.objects.db]
@@ -56,12 +59,13 @@ def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict,
     )}
     headers_field = OutgoingMail._meta.get_field("headers")
     rows = []
-    for to, headers, envelope_from in recipients:
+    for to, headers, envelope_from, *gate in recipients:
         headers_check(headers)
+        gate_name, gate_object_id = gate_fields(gate[0] if gate else None)
         rows.append((prep["created_at"], prep["status"], to, prep["from_email"], "", "", "",
                      headers_field.get_db_prep_save(headers, connection), prep["attachments"],
                      message_id_new(domain), "", 0, prep["next_attempt_at"], content.pk,
-                     envelope_from, "", ""))
+                     envelope_from, "", "", gate_name, gate_object_id))
     if rows:
         _bulk_insert(connection, rows)
         transaction.on_commit(outbox_drain_enqueue, robust=True)
@@ -70,7 +74,8 @@ def mail_enqueue_many(*, content: MailContent, recipients: list[tuple[str, dict,
 
 _BULK_COLUMNS = ("created_at", "status", "to", "from_email", "subject", "body_text",
                  "body_html", "headers", "attachments", "message_id", "template", "attempts",
-                 "next_attempt_at", "content", "envelope_from", "claimed_by", "last_error")
+                 "next_attempt_at", "content", "envelope_from", "claimed_by", "last_error",
+                 "gate", "gate_object_id")
 
 
 def _bulk_insert(connection, rows: list[tuple]) -> None:

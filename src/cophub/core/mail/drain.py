@@ -25,6 +25,7 @@ from django.db.models import Case, F, TextField, Value, When
 from django.utils import timezone
 from django_tasks import task
 
+from cophub.core.mail.gates import mail_gates_apply
 from cophub.core.mail.journal import Journal, outbox_journal_recover
 from cophub.core.mail.message import mail_build
 from cophub.core.mail.outbox import outgoing_mail_record_failure
@@ -46,6 +47,7 @@ class DrainReport:
     sent: int = 0
     failed: int = 0  # back to QUEUED with back-off, or FAILED after MAX_ATTEMPTS
     refused: int = 0  # 5xx to RCPT: FAILED at once
+    withheld: int = 0  # its gate said the recipient may no longer see it: never sent
     connects: int = 0
     more: bool = False  # stopped at max_seconds with rows left; enqueued itself again
     recovered: dict = field(default_factory=dict)
@@ -56,8 +58,9 @@ def outbox_drain(*, max_seconds: float = 30, batch_size: int = BATCH_SIZE,
     """Send due outbox rows until none is left or `max_seconds` have passed.
 
     Guarantees: a row is claimed by one drain at a time; each claimed row ends SENT, FAILED
-    (5xx to RCPT, or MAX_ATTEMPTS reached) or QUEUED with back-off, exactly as
-    `outgoing_mail_deliver` would leave it; a worker killed mid-drain is settled from its
+    (5xx to RCPT, or MAX_ATTEMPTS reached), WITHHELD (its gate refused the recipient right
+    before the send; gates.py) or QUEUED with back-off, exactly as `outgoing_mail_deliver`
+    would leave it; a worker killed mid-drain is settled from its
     journal by the next drain or sweep (journal.py says what that can and cannot promise).
     `clock`/`sleep` drive the COPHUB_MAIL_RATE throttle (tests pass a fake clock).
     """
@@ -86,9 +89,10 @@ def outbox_drain(*, max_seconds: float = 30, batch_size: int = BATCH_SIZE,
         journal.close(remove=clean)
     if report.more:
         transaction.on_commit(outbox_drain_enqueue, robust=True)
-    logger.info("Outbox drain %s: %s sent, %s failed, %s refused, %s connection(s)%s",
-                report.worker_id, report.sent, report.failed, report.refused,
-                report.connects, "; continues" if report.more else "")
+    logger.info("Outbox drain %s: %s sent, %s failed, %s refused, %s withheld, "
+                "%s connection(s)%s", report.worker_id, report.sent, report.failed,
+                report.refused, report.withheld, report.connects,
+                "; continues" if report.more else "")
     return report
 
 
@@ -131,6 +135,9 @@ def _drain_loop(journal: Journal, senders, report: DrainReport, *, max_seconds: 
             rows = _outbox_claim(worker_id=journal.worker_id, limit=batch_size)
             if not rows:
                 break
+            rows = _gated(rows, report)
+            if not rows:
+                continue
             contents = _contents(rows, loaded)
             mails = {mail.pk: mail for mail in rows}
             built = []
@@ -229,6 +236,18 @@ def _outbox_claim(*, worker_id: str, limit: int) -> list[OutgoingMail]:
         )
         return list(OutgoingMail.objects.filter(pk__in=ids, claimed_by=worker_id,
                                                 status=Status.INFLIGHT).order_by("pk"))
+
+
+def _gated(rows: list[OutgoingMail], report: DrainReport) -> list[OutgoingMail]:
+    """The claimed rows that may be sent now: each gate is asked once for the batch, and
+    a batch without gated rows (most list mail) costs no query (gates.py)."""
+    gated = mail_gates_apply(rows)
+    report.withheld += len(gated.withheld)
+    now = timezone.now()
+    for mail, error in gated.failed:
+        outgoing_mail_record_failure(mail=mail, error=error, now=now)
+    report.failed += len(gated.failed)
+    return gated.allowed
 
 
 def _contents(rows: list[OutgoingMail], loaded: dict[int, MailContent]) -> dict[int, MailContent]:

@@ -23,6 +23,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from cophub.core.mail.gates import gate_fields, mail_gates_apply
 from cophub.core.mail.message import django_message
 from cophub.core.mail.rules import (
     CLOCK_SLACK,
@@ -51,15 +52,21 @@ def mail_enqueue(
     template: str = "",
     from_email: str | None = None,
     attachments: list[dict] | None = None,
+    gate: tuple[str, int] | None = None,
 ) -> OutgoingMail:
     """Store one message for `to` and send it once the caller's transaction commits.
+
+    A message with access-gated content passes `gate=(name, object_id)`: the gate an app
+    registered (mail/gates.py) is asked right before the send whether `to` may still see the
+    object, and the message is withheld if not.
 
     Safe inside `transaction.atomic()`: if the caller rolls back, the row disappears and no
     task is enqueued. Raises `ValidationError` for a malformed address, `BadHeaderError` for
     a subject or header that spans lines, and `ValueError` for a Message-ID header (the outbox
-    sets it), so bad input fails here and not in the worker.
+    sets it) or a gate no app registered, so bad input fails here and not in the worker.
     """
     validate_email(to)
+    gate_name, gate_object_id = gate_fields(gate)
     headers = dict(headers or {})
     one_line_check(subject, "subject")
     headers_check(headers)
@@ -78,6 +85,8 @@ def mail_enqueue(
         attachments=list(attachments or []),
         template=template,
         message_id=message_id_new(message_id_domain(from_email)),
+        gate=gate_name,
+        gate_object_id=gate_object_id,
     )
     # robust: a queue that is down must not turn the caller's committed action into an error;
     # the row is safe and `outbox_sweep` enqueues it again.
@@ -93,6 +102,7 @@ def mail_enqueue_template(
     headers: dict[str, str] | None = None,
     from_email: str | None = None,
     attachments: list[dict] | None = None,
+    gate: tuple[str, int] | None = None,
 ) -> OutgoingMail:
     """Render `<prefix>_subject.txt`, `<prefix>_message.txt` and, if it exists,
     `<prefix>_message.html` (allauth's naming), then `mail_enqueue` the result.
@@ -117,6 +127,7 @@ def mail_enqueue_template(
         template=template_prefix,
         from_email=from_email,
         attachments=attachments,
+        gate=gate,
     )
 
 
@@ -127,10 +138,19 @@ def outgoing_mail_deliver(*, mail_id: int) -> str:
     a row lock, and only the caller that made the claim sends (the one exception, a worker
     that dies mid-send, is explained in `outbox_sweep`). On an error the row goes back to
     QUEUED with exponential back-off (and a deferred task), or to FAILED after MAX_ATTEMPTS.
-    Returns "missing" if the row no longer exists.
+    A gated row whose gate refuses the recipient at this moment ends WITHHELD, unsent
+    (mail/gates.py). Returns "missing" if the row no longer exists.
     """
     mail = _outgoing_mail_claim(mail_id=mail_id, now=timezone.now())
     if mail is None:
+        return _outgoing_mail_status(mail_id=mail_id)
+    gated = mail_gates_apply([mail])
+    if gated.withheld:
+        return Status.WITHHELD
+    if gated.failed:
+        return outgoing_mail_record_failure(mail=mail, error=gated.failed[0][1],
+                                            now=timezone.now())
+    if not gated.allowed:  # withheld by another hand meanwhile
         return _outgoing_mail_status(mail_id=mail_id)
     try:
         django_message(mail).send()

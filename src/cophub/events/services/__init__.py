@@ -22,11 +22,13 @@ from .feedback import (
 )
 from .materials import material_add, material_delete, material_file_check
 from .registrations import (
+    REGISTRATION_GATE,
     AnswersInvalid,
     RegistrationClosed,
     RegistrationError,
     RegistrationNotAllowed,
     answers_clean,
+    registration_access_revoke,
     registration_cancel,
     registration_create,
     registration_create_safely,
@@ -34,12 +36,13 @@ from .registrations import (
 from .reminders import reminders_send
 
 __all__ = [
-    "AnswersInvalid", "AttendanceError", "AttendanceImportError", "FeedbackAlreadyGiven",
-    "FeedbackError", "ImportResult", "RegistrationClosed", "RegistrationError",
-    "RegistrationNotAllowed", "answers_clean", "attendance_check_in", "attendance_import",
-    "attendance_revoke", "calendar_feed_get_or_create", "calendar_feed_reset", "event_create",
-    "event_edit", "event_questions_save", "event_save", "feedback_request_send",
-    "feedback_submit", "feedback_url", "material_add", "material_delete",
-    "material_file_check", "registration_cancel", "registration_create",
-    "registration_create_safely", "reminders_send",
+    "REGISTRATION_GATE", "AnswersInvalid", "AttendanceError", "AttendanceImportError",
+    "FeedbackAlreadyGiven", "FeedbackError", "ImportResult", "RegistrationClosed",
+    "RegistrationError", "RegistrationNotAllowed", "answers_clean", "attendance_check_in",
+    "attendance_import", "attendance_revoke", "calendar_feed_get_or_create",
+    "calendar_feed_reset", "event_create", "event_edit", "event_questions_save", "event_save",
+    "feedback_request_send", "feedback_submit", "feedback_url", "material_add",
+    "material_delete", "material_file_check", "registration_access_revoke",
+    "registration_cancel", "registration_create", "registration_create_safely",
+    "reminders_send",
 ]

@@ -4,6 +4,7 @@ same transaction."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from cophub.core.access import can_view_object, viewer_for_user
@@ -13,6 +14,10 @@ from cophub.core.mail import mail_enqueue_template
 
 from ..ical import invite_attachment
 from ..models import Event, Question, Registration
+
+# The outbox gate (`events/gates.py`) every message about an event to a registrant goes
+# through: right before the send it asks whether the holder may still see the event.
+REGISTRATION_GATE = "events.registration"
 
 
 class RegistrationError(Exception):
@@ -72,7 +77,12 @@ def answers_clean(*, event: Event, answers: dict, questions=None) -> dict[str, s
 def registration_notify(registration: Registration, *, template: str,
                         method: str | None) -> None:
     """Queue the e-mail `events/email/<template>` to the registrant, with a calendar invite
-    (`method` REQUEST or CANCEL) or none. Call inside the transaction that made the change."""
+    (`method` REQUEST or CANCEL) or none. Call inside the transaction that made the change.
+
+    The message names the event, often its join link and invite: it is gated
+    (`REGISTRATION_GATE`), so it is withheld if, when the worker sends it, the holder may no
+    longer see the event — and the registration is then cancelled
+    (`registration_access_revoke`)."""
     event = registration.event
     context = {"event": event, "registration": registration, "person": registration.user,
                "event_url": site_url(event.get_absolute_url())}
@@ -80,7 +90,7 @@ def registration_notify(registration: Registration, *, template: str,
                    if method else None)
     mail_enqueue_template(to=registration.user.email,
                           template_prefix=f"events/email/{template}", context=context,
-                          attachments=attachments)
+                          attachments=attachments, gate=(REGISTRATION_GATE, registration.pk))
 
 
 def registration_create(*, event: Event, user, answers: dict | None = None,
@@ -188,5 +198,48 @@ def registration_cancel(*, registration: Registration, actor, request=None) -> R
         registration_notify(registration, template="registration_cancelled",
                 method="CANCEL" if was_confirmed else None)
         if was_confirmed and not event.is_past:
+            waitlist_promote(event)
+    return registration
+
+
+def registration_access_revoke(*, registration_id: int) -> Registration | None:
+    """Cancel a registration whose holder may no longer see its event (their government
+    address removed, a group left), and tell them so in a notice that carries nothing gated:
+    not the event's title, time, join link or invite — only the community's name and how to
+    regain access. Access is decided now, under the event's lock: a holder who may see the
+    event again keeps the registration. A freed seat goes to the wait-list (ADR 0004).
+
+    Called when the outbox withholds a message about the event (`events/gates.py`) and by
+    the reminder job. Idempotent: however many withheld messages ask, a registration is
+    cancelled, and its holder told, once. Returns the registration if it cancelled it."""
+    event_id = (Registration.objects.filter(pk=registration_id)
+                .values_list("event_id", flat=True).first())
+    if event_id is None:
+        return None
+    with transaction.atomic():
+        event = Event.objects.select_for_update().select_related("community").get(pk=event_id)
+        registration = Registration.objects.select_related("user").get(pk=registration_id)
+        if registration.status == Registration.Status.CANCELLED:
+            return None
+        if can_view_object(viewer_for_user(registration.user), event):
+            return None
+        was_confirmed = registration.status == Registration.Status.CONFIRMED
+        registration.status = Registration.Status.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at"])
+        registration.event = event
+        audit_record(actor=None, verb="events.registration.cancelled", obj=event,
+                     scope=_scope(event),
+                     data={"user": registration.user.email, "reason": "access lost"})
+        # Not through registration_notify: this notice is ungated, so it holds nothing gated.
+        mail_enqueue_template(
+            to=registration.user.email,
+            template_prefix="events/email/registration_access_lost",
+            context={"person": registration.user, "community": event.community,
+                     "account_url": site_url(reverse("account_email"))},
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+        # Only a published event fills its seats: a cancelled one's wait-list stays put.
+        if was_confirmed and not event.is_past and event.status == Event.Status.PUBLISHED:
             waitlist_promote(event)
     return registration

@@ -6,7 +6,9 @@ Who gets which reminder, with `now` the time the job runs and `start` the event'
 - "1h":  `now < start <= now + 1h`, and the seat was confirmed by `start - 1h`.
 
 and in both cases only a confirmed registration, of an active account, for a published
-event the person may (still) see under the access policy. Wait-listed and cancelled
+event the person may (still) see under the access policy: a registration whose holder lost
+access is cancelled instead (`registration_access_revoke`), and the reminder is gated, so
+the outbox asks the policy again right before the send. Wait-listed and cancelled
 registrations, draft and cancelled events get nothing.
 
 Why "confirmed by the mark": someone who registers (or is promoted from the wait-list)
@@ -38,6 +40,7 @@ from cophub.core.mail import mail_enqueue_template
 
 from ..models import Event, Registration, ReminderSent
 from ..selectors import join_url_visible
+from .registrations import REGISTRATION_GATE, registration_access_revoke
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +102,13 @@ def reminders_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE)
             viewers = viewers_for({r.user for r in batch})
             for registration in batch:
                 # The person may have lost access since registering (a group left, a
-                # government address removed): no reminder and no join link then.
+                # government address removed): no reminder and no join link then, and the
+                # registration is cancelled with a notice that carries neither. (The outbox
+                # asks again when it sends the reminder: access may go in between.)
                 if can_view_object(viewers[registration.user_id], registration.event):
                     sent += reminder_send(registration=registration, kind=kind, now=now)
+                else:
+                    registration_access_revoke(registration_id=registration.pk)
             # Keyset pagination: rows skipped above (or sent by another worker meanwhile)
             # are never fetched again in this run.
             after_pk = batch[-1].pk
@@ -141,6 +148,7 @@ def reminder_send(*, registration: Registration, kind: ReminderKind, now: dateti
                 },
                 # RFC 3834: an automatic message; auto-responders should not answer it.
                 headers={"Auto-Submitted": "auto-generated"},
+                gate=(REGISTRATION_GATE, registration.pk),
             )
     except IntegrityError:
         # Another worker inserted the same ReminderSent first: it sends, we do not.
