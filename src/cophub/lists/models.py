@@ -311,12 +311,15 @@ class Post(models.Model):
 
 
 class Bounce(models.Model):
-    """A delivery status notification that came back to a -bounces (VERP) address."""
+    """A delivery status notification that came back to a -bounces address. Only HARD and
+    SOFT rows (from a signed VERP address) were scored."""
 
     class Kind(models.TextChoices):
         HARD = "hard", "Permanent failure"
         SOFT = "soft", "Temporary failure"
         UNPARSEABLE = "unparseable", "Could not be read (kept for review)"
+        # Not at a signed VERP address (anyone can send one): kept for review, not scored.
+        UNVERIFIED = "unverified", "Not verified (not scored)"
 
     inbound = models.ForeignKey(InboundMessage, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="bounces")

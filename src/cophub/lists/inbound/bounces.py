@@ -1,12 +1,19 @@
-"""Bounces to <list>-bounces@ (VERP: <list>-bounces+jane=agency.gov@): score the subscriber
-and disable delivery at COPHUB_BOUNCE_THRESHOLD.
+"""Bounces to <list>-bounces@: score the subscriber a signed VERP address names
+(<list>-bounces+<token>-jane=agency.gov@ or +<token>-<subscription id>@, see `addresses`) and
+disable delivery at COPHUB_BOUNCE_THRESHOLD.
 
 flufl.bounce reads the notice (RFC 3464 DSNs and the usual vendor formats) and says which
-addresses failed permanently or temporarily. The VERP address names the subscriber whose
-copy bounced even when the notice names a forwarding address instead, so it wins when
-present. A permanent failure scores 1.0, a temporary one 0.5; a score older than
-COPHUB_BOUNCE_STALE_DAYS starts again from 0. A notice nobody can read is kept as an
-"unparseable" Bounce for review. Nothing here raises for anything in the message.
+addresses failed permanently or temporarily. Only the verified VERP address decides whom a
+report is about: it names the subscriber whose copy bounced even when the notice names a
+forwarding address instead, and a report there scores that one subscription and nobody else
+it names. A permanent failure scores 1.0, a temporary one 0.5; a score older than
+COPHUB_BOUNCE_STALE_DAYS starts again from 0.
+
+Anything else (a report to the plain -bounces@ address, to an unsigned or forged VERP
+address) is kept as an "unverified" Bounce per address it names, for the owners' bounces
+page, and scores nothing: anyone can write a report naming any subscriber (issue 17,
+finding 2). A notice nobody can read is kept as "unparseable". Nothing here raises for
+anything in the message.
 """
 
 import logging
@@ -15,12 +22,14 @@ from email.message import EmailMessage
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 from flufl.bounce import all_failures
 
 from cophub.core.audit import audit_record
 
+from ..addresses import ListAddress
 from ..mailparse import body_text, storable
 from ..models import Bounce, InboundMessage, MailingList, Subscription
 from ..services import list_notify_owners
@@ -28,51 +37,57 @@ from ..services import list_notify_owners
 logger = logging.getLogger(__name__)
 
 SCORES = {Bounce.Kind.HARD: 1.0, Bounce.Kind.SOFT: 0.5}
+# Rows kept per unverified report: enough for the owners to see whom it claims, while a
+# forged report naming the whole list writes no more than this.
+UNVERIFIED_ROWS = 20
 
 
 def bounce_process(*, inbound: InboundMessage | None, mailing_list: MailingList | None,
-                   verp_email: str, message: EmailMessage) -> str:
-    """Record the bounce(s) in `message` and score the subscriptions they name. Returns the
-    result in words. Never raises for a malformed or unknown notice."""
+                   address: ListAddress, message: EmailMessage) -> str:
+    """Record the bounce(s) in `message`; score only the subscription a verified VERP
+    `address` names. Returns the result in words. Never raises for a malformed or unknown
+    notice."""
     permanent, temporary = _failures(message)
     diagnostic = _diagnostic(message)
-    if verp_email:
-        verp_email = verp_email.lower()
-        if verp_email in permanent or (permanent and verp_email not in temporary):
-            found = {verp_email: Bounce.Kind.HARD}
-        elif temporary:
-            found = {verp_email: Bounce.Kind.SOFT}
-        else:
-            # Came back to a VERP address but says nothing we can read: an auto-reply or a
-            # vendor format flufl.bounce does not know. Kept, not scored.
-            found = {}
+    if not address.verp_verified:
+        return _unverified_keep(inbound=inbound, mailing_list=mailing_list, address=address,
+                                named=permanent | temporary, diagnostic=diagnostic)
+    subscription_id = address.verp_subscription_id
+    email = address.verp_email.lower()
+    if subscription_id is not None:
+        email = _subscription_email(mailing_list, subscription_id)
+    if email in permanent or (permanent and email not in temporary):
+        kind = Bounce.Kind.HARD
+    elif temporary:
+        kind = Bounce.Kind.SOFT
     else:
-        found = {a: Bounce.Kind.SOFT for a in temporary}
-        found.update({a: Bounce.Kind.HARD for a in permanent})
-    if not found:
+        # Came back to a VERP address but says nothing we can read: an auto-reply or a
+        # vendor format flufl.bounce does not know. Kept, not scored.
         Bounce.objects.create(inbound=inbound, mailing_list=mailing_list,
-                              email=storable(verp_email), kind=Bounce.Kind.UNPARSEABLE,
+                              email=storable(email[:254]), kind=Bounce.Kind.UNPARSEABLE,
                               diagnostic=storable(diagnostic))
         return "bounce: unparseable, kept for review"
-    results = [bounce_record(inbound=inbound, mailing_list=mailing_list, email=address,
-                             kind=kind, diagnostic=diagnostic)
-               for address, kind in sorted(found.items())]
-    return "bounce: " + "; ".join(results)
+    return "bounce: " + bounce_record(inbound=inbound, mailing_list=mailing_list, email=email,
+                                      kind=kind, diagnostic=diagnostic,
+                                      subscription_id=subscription_id)
 
 
 def bounce_record(*, inbound: InboundMessage | None, mailing_list: MailingList | None,
-                  email: str, kind: str, diagnostic: str = "") -> str:
-    """One bounce for one address: a Bounce row, and the subscription's score raised under
-    a row lock. At the threshold an active subscription is disabled (audit row
-    `lists.subscription.disabled`) and the owners are told, once: only that transition
-    notifies. Returns the result in words."""
+                  email: str, kind: str, diagnostic: str = "",
+                  subscription_id: int | None = None) -> str:
+    """One verified bounce for one address (or, with `subscription_id`, for that
+    subscription of `mailing_list`): a Bounce row, and the subscription's score raised under
+    a row lock. Call it only for a report whose VERP token verified. At the threshold an
+    active subscription is disabled (audit row `lists.subscription.disabled`) and the owners
+    are told, once: only that transition notifies. Returns the result in words."""
     with transaction.atomic():
         subscription = None
         if mailing_list is not None:
-            subscription = (Subscription.objects.select_for_update()
-                            .select_related("subscriber")
-                            .filter(mailing_list=mailing_list,
-                                    subscriber__email__iexact=email).first())
+            found = (Subscription.objects.select_for_update().select_related("subscriber")
+                     .filter(mailing_list=mailing_list))
+            found = (found.filter(pk=subscription_id) if subscription_id is not None
+                     else found.filter(subscriber__email__iexact=email))
+            subscription = found.first()
         Bounce.objects.create(inbound=inbound, mailing_list=mailing_list,
                               subscription=subscription, email=storable(email[:254]),
                               kind=kind, diagnostic=storable(diagnostic))
@@ -100,6 +115,43 @@ def bounce_record(*, inbound: InboundMessage | None, mailing_list: MailingList |
                            "threshold": settings.COPHUB_BOUNCE_THRESHOLD})
         _owners_notify(mailing_list, subscription, diagnostic)
         return f"{kind} for {email} (score {subscription.bounce_score:g}: delivery disabled)"
+
+
+def _unverified_keep(*, inbound: InboundMessage | None, mailing_list: MailingList | None,
+                     address: ListAddress, named: set[str], diagnostic: str) -> str:
+    """A report we cannot attribute: one "unverified" row per address it names (at most
+    UNVERIFIED_ROWS, linked to that subscription so the owners see whom it claims), or one
+    "unparseable" row if it names nobody. Scores nothing, tells nobody."""
+    where = (f"{address.local_part}-bounces+{address.verp_unverified}@…"
+             if address.verp_unverified else f"{address.local_part}-bounces@…")
+    note = (f"Not verified, not scored: came to {where}, not to a signed VERP address.\n"
+            f"{diagnostic}")
+    if not named:
+        Bounce.objects.create(inbound=inbound, mailing_list=mailing_list,
+                              kind=Bounce.Kind.UNPARSEABLE, diagnostic=storable(note))
+        return "bounce: unparseable and not verified, kept for review"
+    shown = sorted(named)[:UNVERIFIED_ROWS]
+    subscriptions = {}
+    if mailing_list is not None:
+        subscriptions = {s.subscriber.email.lower(): s for s in
+                         Subscription.objects.select_related("subscriber")
+                         .alias(email_lower=Lower("subscriber__email"))
+                         .filter(mailing_list=mailing_list, email_lower__in=shown)}
+    Bounce.objects.bulk_create(
+        Bounce(inbound=inbound, mailing_list=mailing_list, subscription=subscriptions.get(a),
+               email=storable(a), kind=Bounce.Kind.UNVERIFIED, diagnostic=storable(note))
+        for a in shown)
+    more = f" and {len(named) - len(shown)} more" if len(named) > len(shown) else ""
+    return (f"bounce: not verified (no signed VERP address), kept for review, nothing "
+            f"scored: {', '.join(shown)}{more}")
+
+
+def _subscription_email(mailing_list: MailingList | None, subscription_id: int) -> str:
+    if mailing_list is None:
+        return ""
+    email = (Subscription.objects.filter(pk=subscription_id, mailing_list=mailing_list)
+             .values_list("subscriber__email", flat=True).first())
+    return (email or "").lower()
 
 
 def _owners_notify(mailing_list: MailingList, subscription: Subscription,

@@ -140,9 +140,10 @@ def _route_one(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str
         return "ignored: not a list address"
     mailing_list = MailingList.objects.filter(local_part=parsed.local_part).first()
     if parsed.role == "bounces":
-        # Bounces are read even for a list deactivated since the copy was sent.
-        return bounce_process(inbound=inbound, mailing_list=mailing_list,
-                              verp_email=parsed.verp_email, message=message)
+        # Bounces are read even for a list deactivated since the copy was sent; only a
+        # signed VERP address scores (the parsed address says whether it verified).
+        return bounce_process(inbound=inbound, mailing_list=mailing_list, address=parsed,
+                              message=message)
     if mailing_list is None or not mailing_list.is_active:
         return "ignored: no such list (deleted or deactivated after the message arrived)"
     if is_loop(message, mailing_list):

@@ -97,8 +97,11 @@ class RecipientHeaders:
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
     def row(self, subscription_id: int, email: str) -> tuple[str, dict, str]:
+        # The signed VERP return path; an address too long for it gets the subscription's
+        # token instead (`addresses`), so only this subscription's bounces can score it.
         return (email, self.headers(subscription_id),
-                verp_address(local_part=self.local_part, recipient=email))
+                verp_address(local_part=self.local_part, recipient=email,
+                             subscription_id=subscription_id))
 
 
 def recipient_headers(*, mailing_list: MailingList, subscription: Subscription) -> dict:

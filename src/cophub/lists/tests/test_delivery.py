@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cophub.core.models import MailContent, OutgoingMail
+from cophub.lists.addresses import address_parse, verp_address
 from cophub.lists.models import Post, Subscription
 from cophub.lists.services import (
     delivery,
@@ -100,8 +101,14 @@ def test_every_copy_has_list_headers_dmarc_safe_from_and_its_own_unsubscribe(
         seen_unsubscribe.add(message["List-Unsubscribe"])
     assert len(seen_unsubscribe) == 3
     rows = OutgoingMail.objects.filter(content__isnull=False)
+    # VERP, signed since issue 17 (finding 2): ai-bounces+<token>-person0=va.gov@…
     assert {r.envelope_from for r in rows} == {
-        f"ai-bounces+person{i}=va.gov@lists.localhost" for i in range(3)}
+        verp_address(local_part="ai", recipient=f"person{i}@va.gov") for i in range(3)}
+    assert {r.envelope_from.partition("+")[0] for r in rows} == {"ai-bounces"}
+    assert {r.envelope_from.split("-", 2)[2] for r in rows} == {
+        f"person{i}=va.gov@lists.localhost" for i in range(3)}
+    assert {address_parse(r.envelope_from).verp_email for r in rows} == {
+        f"person{i}@va.gov" for i in range(3)}
     assert MailContent.objects.count() == 1
 
 

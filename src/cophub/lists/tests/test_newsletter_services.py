@@ -14,6 +14,7 @@ from cophub.core.models import AuditEvent, OutgoingMail
 from cophub.events.models import Event
 from cophub.learning.models import Series, Session
 from cophub.library.models import Resource
+from cophub.lists.addresses import address_parse, verp_address
 from cophub.lists.models import NewsletterIssue, Post, Subscription
 from cophub.lists.newsletter import selectors, sending
 from cophub.lists.newsletter.services import (
@@ -237,7 +238,8 @@ def test_a_person_on_both_lists_gets_exactly_one_copy(organizer, make_issue, gov
     assert issue.status == Status.SENT and issue.sent_at and issue.recipients_count == 2
     # What the fan-out stored; how the outbox turns it into MIME is core.mail's to test.
     row = OutgoingMail.objects.select_related("content").get(to="both@va.gov")
-    assert row.envelope_from == "ai-bounces+both=va.gov@lists.localhost"  # VERP
+    assert row.envelope_from == verp_address(local_part="ai", recipient="both@va.gov")  # VERP
+    assert address_parse(row.envelope_from).verp_email == "both@va.gov"  # signed (issue 17)
     content = row.content
     assert content.subject == issue.title
     assert parseaddr(content.from_email) == ("AI CoP newsletter", gov_list.address)
