@@ -11,10 +11,11 @@ MAX_WORDS = 10
 
 class FacetValuesField(forms.MultipleChoiceField):
     """Any values (the facet's values are whatever the inventory holds; an unknown one
-    matches nothing and shows with a count of 0), within limits."""
+    matches nothing and shows with a count of 0), within limits. No NUL: the import refuses
+    it, so no facet holds one, and PostgreSQL cannot even compare a text with it."""
 
     def valid_value(self, value) -> bool:
-        return 0 < len(value) <= FACET_VALUE_MAX_CHARS
+        return 0 < len(value) <= FACET_VALUE_MAX_CHARS and "\x00" not in value
 
     def validate(self, value):
         super().validate(value)

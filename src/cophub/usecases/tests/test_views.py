@@ -278,3 +278,11 @@ def test_statistics_need_a_bounded_number_of_queries(client, inventory,
                                                      django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert client.get(STATISTICS).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["usecases:list", "usecases:export"])
+def test_a_nul_in_a_facet_value_is_refused_not_a_crash(client, inventory, path):
+    """PostgreSQL cannot compare text with a NUL byte: a filter value carrying one was a 500
+    there (found by tests/test_query_fuzz.py). It is now an invalid filter, like any other."""
+    response = client.get(reverse(path), {"year": "\x00", "agency": "DOE\x00"})
+    assert response.status_code == 200
