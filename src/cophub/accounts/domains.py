@@ -12,6 +12,7 @@ domain the verification mail is delivered to.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cophub.accounts.models import DomainRule, Level, RegistryDomain
@@ -124,6 +125,30 @@ def _military_organization(domain: str) -> str:
         if candidate in MILITARY_ORGANIZATIONS:
             return MILITARY_ORGANIZATIONS[candidate]
     return DEPARTMENT_OF_DEFENSE
+
+
+def addresses_government(emails: Iterable[str]) -> set[str]:
+    """Those of `emails` that grant the government tier now: `domain_verdict(e).is_government`
+    for many addresses in one query (the operator's rules; the registry never decides the
+    tier). For checks over a batch, such as the outbox asking whether each recipient of a
+    government list still qualifies (`lists.gates`)."""
+    domains = {email: address_domain(email) for email in emails}
+    candidates = {email: domain_candidates(domain) for email, domain in domains.items()
+                  if domain is not None}
+    wanted = {c for found in candidates.values() for c in found}
+    rules = ({rule.domain: rule for rule in DomainRule.objects.filter(domain__in=wanted)}
+             if wanted else {})
+    return {email for email, found in candidates.items()
+            if _government_by_rules(domains[email], [rules[c] for c in found if c in rules])}
+
+
+def _government_by_rules(domain: str, matched: list[DomainRule]) -> bool:
+    """The tier decision, given the operator's rules for the domain and its parents: a deny
+    rule wins; otherwise .gov, .mil or an allow rule grants it."""
+    if any(rule.kind == DomainRule.Kind.DENY for rule in matched):
+        return False
+    return (domain.rsplit(".", 1)[1] in GOVERNMENT_TLDS
+            or any(rule.kind == DomainRule.Kind.ALLOW for rule in matched))
 
 
 def domain_verdict(email: str) -> DomainVerdict:

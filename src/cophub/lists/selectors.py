@@ -5,12 +5,15 @@ group's leads)."""
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from cophub.accounts.domains import addresses_government
 from cophub.communities.models import CommunityRole, Membership
-from cophub.communities.selectors import groups_visible_to
+from cophub.communities.selectors import groups_visible_to, viewers_for
 from cophub.core.access import (
     ORGANIZE,
+    AccessLevel,
     Viewer,
     can_manage,
+    can_view,
     can_view_object,
     manageable_q,
     viewer_for_user,
@@ -88,3 +91,48 @@ def list_who(*, mailing_list: MailingList) -> QuerySet[Subscription]:
     return (Subscription.objects.filter(mailing_list=mailing_list,
                                         state=Subscription.State.ACTIVE)
             .select_related("subscriber").order_by("subscriber__email"))
+
+
+def subscriptions_holder_may_receive(*, subscription_ids) -> set[int]:
+    """Those of `subscription_ids` whose holder may still receive their list's mail: the
+    list's audience rule, asked when the mail is sent (the outbox's gate, `lists.gates`).
+
+    - anyone: yes;
+    - government: the address still grants the tier (the rule at joining,
+      `list_accepts_address`: an operator's deny rule ends it) and, when the address belongs
+      to an account (`Subscriber.user`), that account may see government content now
+      (`core.access.can_view`) — a person who removed their .gov address from their account
+      is no longer government, whatever address the list still knows;
+    - a group's list: the account may see the group's content (an active member, or an
+      organizer of the community); an address without an account never qualifies.
+
+    A digest or newsletter copy carries only what the list's audience may see (newsletter
+    blocks are composed for it: `newsletter.blocks.list_audience`), so this one rule covers
+    posts, digests and newsletters. Four queries at most, however many subscriptions."""
+    subscriptions = list(Subscription.objects.filter(pk__in=subscription_ids)
+                         .select_related("mailing_list", "subscriber__user"))
+    government_emails = [s.subscriber.email for s in subscriptions
+                         if s.mailing_list.audience == MailingList.Audience.GOVERNMENT]
+    qualifying = addresses_government(government_emails) if government_emails else set()
+    holders = {s.subscriber.user for s in subscriptions if s.subscriber.user_id is not None}
+    viewers = viewers_for(holders) if holders else {}
+    return {s.pk for s in subscriptions
+            if _holder_may_receive(s, qualifying, viewers.get(s.subscriber.user_id))}
+
+
+def _holder_may_receive(subscription: Subscription, qualifying: set[str],
+                        viewer: Viewer | None) -> bool:
+    ml = subscription.mailing_list
+    match ml.audience:
+        case MailingList.Audience.ANYONE:
+            return True
+        case MailingList.Audience.GOVERNMENT:
+            if subscription.subscriber.email not in qualifying:
+                return False
+            return viewer is None or can_view(viewer, access_level=AccessLevel.GOVERNMENT,
+                                              community_id=ml.community_id)
+        case MailingList.Audience.GROUP:
+            return (viewer is not None and ml.group_id is not None
+                    and can_view(viewer, access_level=AccessLevel.GROUP,
+                                 community_id=ml.community_id, group_id=ml.group_id))
+    return False  # an audience this code does not know: closed

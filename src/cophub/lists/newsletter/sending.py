@@ -13,15 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from cophub.core.access import AccessLevel
 from cophub.core.links import site_url
 from cophub.core.mail import mail_content_create, mail_enqueue_many
 
 from ..addresses import verp_address
 from ..models import NewsletterIssue, Subscription
 from ..services import list_headers, recipient_headers
+from ..services.access import list_mail_gate
+from .blocks import audience_of
 from .selectors import newsletter_recipients_q
 
 CHUNK_SIZE = 1000
+# Levels whose items not every holder of a subscription keeps: a copy carrying them is gated.
+GATED_LEVELS = frozenset({AccessLevel.GOVERNMENT, AccessLevel.GROUP})
 Status = NewsletterIssue.Status
 
 
@@ -73,6 +78,13 @@ def newsletter_issue_fanout_chunk(*, issue_id: int, chunk_size: int = CHUNK_SIZE
                              .select_related("subscriber", "mailing_list")
                              .order_by("subscriber_id", "mailing_list_id")):
             first.setdefault(subscription.subscriber_id, subscription)
+        lists = sorted(issue.lists.all(), key=lambda m: m.pk)
+        # The blocks were filled for what every recipient could see at composition; if
+        # that includes government or group items (every list is then such a list), the
+        # outbox asks, right before each copy goes out, whether its holder still may
+        # (`services.access`). An issue that also goes to a list anyone may join carries
+        # nothing gated, and its copies no gate.
+        gated = bool(audience_of(lists).levels & GATED_LEVELS)
         shared = {}
         recipients = []
         for subscriber_id in subscriber_ids:
@@ -84,11 +96,14 @@ def newsletter_issue_fanout_chunk(*, issue_id: int, chunk_size: int = CHUNK_SIZE
                        **recipient_headers(mailing_list=mailing_list,
                                            subscription=subscription)}
             email = subscription.subscriber.email
-            recipients.append((email, headers, verp_address(local_part=mailing_list.local_part,
-                                                            recipient=email)))
+            gate = (list_mail_gate(mailing_list=mailing_list, subscription_id=subscription.pk)
+                    if gated else None)
+            recipients.append((email, headers,
+                               verp_address(local_part=mailing_list.local_part,
+                                            recipient=email), gate))
         body_text, body_html = newsletter_issue_email_bodies(
             issue=issue, html=issue.rendered_html, text=issue.rendered_text)
-        first_list = min(issue.lists.all(), key=lambda m: m.pk)
+        first_list = lists[0]
         content = mail_content_create(
             from_email=newsletter_from_address(issue), subject=issue.title,
             body_text=body_text, body_html=body_html,

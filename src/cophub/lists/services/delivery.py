@@ -23,6 +23,7 @@ from cophub.core.models import MailContent
 
 from ..addresses import verp_address
 from ..models import MailingList, Post, Subscription
+from .access import list_mail_gate
 
 CHUNK = 1000
 _UNSUBSCRIBE_SALT = "cophub.lists.unsubscribe"
@@ -86,6 +87,7 @@ class RecipientHeaders:
     """`recipient_headers` for many recipients: the URL is reversed once per list."""
 
     def __init__(self, mailing_list: MailingList):
+        self.mailing_list = mailing_list
         self.leave = f"<mailto:{mailing_list.companion('leave')}>"
         self.url = _unsubscribe_url_template()
         self.local_part = mailing_list.local_part
@@ -96,12 +98,16 @@ class RecipientHeaders:
         return {"List-Unsubscribe": f"{self.leave}, <{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
-    def row(self, subscription_id: int, email: str) -> tuple[str, dict, str]:
+    def row(self, subscription_id: int, email: str) -> tuple[str, dict, str, tuple | None]:
         # The signed VERP return path; an address too long for it gets the subscription's
         # token instead (`addresses`), so only this subscription's bounces can score it.
+        # The gate: unless anyone may join the list, the outbox asks right before the send
+        # whether the subscription's holder may still receive its mail (`access`).
         return (email, self.headers(subscription_id),
                 verp_address(local_part=self.local_part, recipient=email,
-                             subscription_id=subscription_id))
+                             subscription_id=subscription_id),
+                list_mail_gate(mailing_list=self.mailing_list,
+                               subscription_id=subscription_id))
 
 
 def recipient_headers(*, mailing_list: MailingList, subscription: Subscription) -> dict:
