@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from cophub.lists import services
+from cophub.lists.inbound.authentication import AuthResult
 from cophub.lists.models import MailingList, Subscriber, Subscription
 
 from .conftest import TOTP_SECRET
@@ -16,6 +17,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _mail(mailing_list, *, sender, subject, message_id, body, in_reply_to=None):
+    """A post as it arrives through the mail server, its sender authenticated (as the
+    site's own MTA would report with a DKIM pass aligned with From)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mailing_list.address
@@ -24,7 +27,11 @@ def _mail(mailing_list, *, sender, subject, message_id, body, in_reply_to=None):
     if in_reply_to:
         message["In-Reply-To"] = f"<{in_reply_to}@example.org>"
     message.set_content(body)
-    return services.post_receive(mailing_list=mailing_list, message=message)
+    domain = sender.rpartition("@")[2].rstrip(">")
+    return services.post_receive(
+        mailing_list=mailing_list, message=message,
+        authentication=AuthResult(passed=True, method="dkim", domain=domain,
+                                  reason=f"DKIM signature of {domain} verified"))
 
 
 @pytest.fixture

@@ -126,6 +126,14 @@ class MailingListForm(Form):
         label="Moderation", choices=MailingList.Moderation.choices, widget=forms.RadioSelect,
         initial=MailingList.Moderation.NONE,
         help_text="Held messages wait on the Moderation page; the owners are told by e-mail.")
+    sender_policy = forms.ChoiceField(
+        label="E-mail from unauthenticated senders", required=False,
+        choices=MailingList.SenderPolicy.choices, widget=forms.RadioSelect,
+        initial=MailingList.SenderPolicy.AUTO,
+        help_text="A post by e-mail is authenticated when a DKIM signature or DMARC result "
+                  "vouches for its From address. Without one the From line may be forged: "
+                  "hold such posts for moderation, or accept them marked “not "
+                  "authenticated” in the archive.")
     digests_enabled = forms.BooleanField(
         label="Offer daily and weekly digests", required=False, initial=True,
         help_text="Discussion lists only. Turned off, digest subscribers get every message "
@@ -149,7 +157,8 @@ class MailingListForm(Form):
             kwargs.setdefault("initial", {
                 **{name: getattr(mailing_list, name) for name in (
                     "name", "description", "subject_prefix", "audience", "kind",
-                    "moderation", "digests_enabled", "archive_access_level", "is_active")},
+                    "moderation", "sender_policy", "digests_enabled", "archive_access_level",
+                    "is_active")},
                 "group": mailing_list.group_id})
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = Group.objects.filter(community=community).order_by(
@@ -168,7 +177,10 @@ class MailingListForm(Form):
                                               "list to another group.")
 
     def service_data(self) -> dict:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        if not data.get("sender_policy"):
+            data.pop("sender_policy", None)  # not asked: the list keeps its policy
+        return data
 
     def add_service_error(self, exc: ValidationError) -> None:
         if hasattr(exc, "error_dict"):

@@ -26,6 +26,15 @@ class MailingList(models.Model):
         ALL = "all", "Every post is moderated"
         NON_SUBSCRIBERS = "non_subscribers", "Posts from non-subscribers are moderated"
 
+    class SenderPolicy(models.TextChoices):
+        # What happens to an e-mailed post whose From domain no DKIM signature or DMARC
+        # result vouches for (inbound.authentication). AUTO follows the audience and kind,
+        # so a list that becomes government-only starts holding without anyone remembering.
+        AUTO = "auto", ("Hold on government-only and announcement lists, accept on the "
+                        "others")
+        HOLD = "hold", "Hold for moderation"
+        ACCEPT = "accept", "Accept (the archive marks the post not authenticated)"
+
     community = models.ForeignKey(Community, on_delete=models.CASCADE,
                                   related_name="mailing_lists")
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE,
@@ -41,6 +50,9 @@ class MailingList(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     moderation = models.CharField(max_length=16, choices=Moderation.choices,
                                   default=Moderation.NONE)
+    sender_policy = models.CharField(
+        "unauthenticated senders", max_length=8, choices=SenderPolicy.choices,
+        default=SenderPolicy.AUTO)
     digests_enabled = models.BooleanField(default=True)
     archive_access_level = models.CharField(max_length=12, choices=AccessLevel.choices)
     is_active = models.BooleanField(default=True)
@@ -67,6 +79,16 @@ class MailingList(models.Model):
     def list_id(self) -> str:
         """RFC 2919 List-Id value (without the phrase)."""
         return f"{self.local_part}.{settings.COPHUB_LIST_DOMAIN}"
+
+    @property
+    def effective_sender_policy(self) -> str:
+        """HOLD or ACCEPT: AUTO holds on government-only and announcement lists."""
+        if self.sender_policy != self.SenderPolicy.AUTO:
+            return self.sender_policy
+        if (self.audience == self.Audience.GOVERNMENT
+                or self.kind == self.Kind.ANNOUNCE):
+            return self.SenderPolicy.HOLD
+        return self.SenderPolicy.ACCEPT
 
     # The access policy reads content through these names (core.access).
     @property
@@ -250,6 +272,12 @@ class Post(models.Model):
         EMAIL = "email", "E-mail"
         IMPORT = "import", "Import"
 
+    class AuthMethod(models.TextChoices):
+        WEB = "web", "Written on the site by a signed-in member"
+        DKIM = "dkim", "DKIM signature aligned with the From address"
+        DMARC = "dmarc", "DMARC passed at our mail server"
+        SPF = "spf", "SPF passed for an aligned envelope sender"
+
     mailing_list = models.ForeignKey(MailingList, on_delete=models.CASCADE,
                                      related_name="posts")
     status = models.CharField(max_length=10, choices=Status.choices)
@@ -280,6 +308,11 @@ class Post(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.TextField(blank=True)
+    # Whether the sender was authenticated (inbound.authentication), how, and as which
+    # domain; shown in the archive. False for e-mail nothing vouched for.
+    authenticated = models.BooleanField(default=False)
+    auth_method = models.CharField(max_length=8, choices=AuthMethod.choices, blank=True)
+    auth_domain = models.CharField(max_length=253, blank=True)
     # Fan-out progress: outbox rows exist for every active subscription with id <= cursor.
     # Advanced in the same transaction as each chunk of rows, so a crash resumes, never
     # repeats.

@@ -342,6 +342,9 @@ COPHUB_MAILSERVER_HOST = env("COPHUB_MAILSERVER_HOST", "127.0.0.1")
 COPHUB_MAILSERVER_PORT = int(env("COPHUB_MAILSERVER_PORT", "2525"))
 # "smtp" (default), or "lmtp" behind Postfix in production.
 COPHUB_MAILSERVER_PROTOCOL = env("COPHUB_MAILSERVER_PROTOCOL", "smtp").lower()
+# The authserv-id (RFC 8601) our own MTA stamps on Authentication-Results (OpenDKIM/OpenDMARC
+# or rspamd behind Postfix): only headers carrying it are trusted. Empty: cophub checks DKIM.
+COPHUB_AUTHSERV_ID = env("COPHUB_AUTHSERV_ID", "")
 # The largest inbound message accepted, in megabytes (larger: refused with 552).
 COPHUB_INBOUND_MAX_MB = float(env("COPHUB_INBOUND_MAX_MB", "10"))
 # Outgoing messages per second per worker; 0 sends as fast as the mail server takes them.

@@ -22,6 +22,7 @@ from .. import addresses
 from ..mailparse import is_loop, message_parse, robot_reason, storable
 from ..models import InboundMessage, MailingList
 from ..services import NotAllowed, post_receive
+from .authentication import sender_authenticate
 from .bounces import bounce_process
 from .commands import commands_handle, owner_forward
 from .replies import reply_send
@@ -165,8 +166,11 @@ def _route_post(inbound: InboundMessage, message: EmailMessage,
         # A vacation notice, a newsletter or another robot answering a list copy: never a
         # post. (Precedence: list is not enough: a person may forward another list's mail.)
         return f"dropped: automated message ({robot}), not posted; no reply: automated sender"
+    # Checked on the bytes as received: DKIM signs them, not our parse of them.
+    authentication = sender_authenticate(bytes(inbound.raw), message)
     try:
-        post = post_receive(mailing_list=mailing_list, message=message, inbound=inbound)
+        post = post_receive(mailing_list=mailing_list, message=message, inbound=inbound,
+                            authentication=authentication)
     except NotAllowed as exc:
         replied = reply_send(mailing_list=mailing_list, message=message,
                              mail_from=inbound.mail_from, template="lists/email/command_refused",

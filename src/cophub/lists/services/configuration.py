@@ -18,7 +18,8 @@ from ..models import MailingList, Subscription
 from .subscriptions import list_accepts_address, subscription_cancel
 
 SETTINGS_FIELDS = ("name", "description", "subject_prefix", "audience", "kind", "moderation",
-                   "digests_enabled", "archive_access_level", "group", "is_active")
+                   "sender_policy", "digests_enabled", "archive_access_level", "group",
+                   "is_active")
 _TEXT_FIELDS = ("name", "description", "subject_prefix")
 _BOOLEAN_FIELDS = ("digests_enabled", "is_active")
 

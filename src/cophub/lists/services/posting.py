@@ -33,6 +33,25 @@ def _may_announce(mailing_list: MailingList, user) -> bool:
 
 EMAILED_BY_OWNER = ("Sent by e-mail from an owner's address. The From line of an e-mail can "
                     "be forged, so an owner approves it here before it goes out.")
+NOT_AUTHENTICATED = ("The sender is not authenticated: no DKIM signature or DMARC result "
+                     "vouches for the From address, which may be forged.")
+
+
+def _authentication_hold(*, mailing_list: MailingList, status: str, reason: str,
+                         authentication) -> tuple[str, str]:
+    """The list's sender policy over an e-mailed post's (status, reason): a post whose From
+    domain is not authenticated is held where the policy says hold, whatever else would have
+    published it (an AllowedSender's address is as easy to forge as anyone's)."""
+    if authentication is not None and authentication.passed:
+        return status, reason
+    if mailing_list.effective_sender_policy != MailingList.SenderPolicy.HOLD:
+        return status, reason
+    why = NOT_AUTHENTICATED
+    if authentication is not None and authentication.reason:
+        why = f"{NOT_AUTHENTICATED} ({authentication.reason})"
+    if status == Post.Status.HELD and reason:
+        return status, f"{reason} {why}"[:300]
+    return Post.Status.HELD, why[:300]
 
 
 def _decision(*, mailing_list: MailingList, sender_email: str, user,
@@ -146,14 +165,22 @@ def post_compose(*, mailing_list: MailingList, author, subject: str, body_markdo
                 sender_name=(author.name or "")[:150], subject=subject,
                 body_markdown=body_markdown, body_html=body_html,
                 body_text=body_markdown.strip(),
+                # Written by a signed-in person: the site vouches for the sender.
+                authenticated=True, auth_method=Post.AuthMethod.WEB,
                 message_id=make_msgid(domain=list_domain()).strip("<>"))
     return _post_create(post, actor=author)
 
 
-def post_receive(*, mailing_list: MailingList, message: Message, inbound=None) -> Post:
+def post_receive(*, mailing_list: MailingList, message: Message, inbound=None,
+                 authentication=None) -> Post:
     """An e-mailed post: held or published by the list's policy. Receiving the same
     Message-ID on the same list again returns the first post (reprocessing is harmless).
-    Raises NotAllowed with a reason to reply to the sender."""
+    Raises NotAllowed with a reason to reply to the sender.
+
+    `authentication` is what `inbound.authentication.sender_authenticate` found (passed,
+    method, domain, reason); None counts as not authenticated. Where the list's sender
+    policy is "hold", an unauthenticated post is held, and the post records either way
+    whether its sender was authenticated (the archive shows it)."""
     parsed = post_parse(message)
     if not parsed.sender_email or "@" not in parsed.sender_email:
         raise NotAllowed("The message has no sender address (From), so it cannot be posted.")
@@ -169,6 +196,9 @@ def post_receive(*, mailing_list: MailingList, message: Message, inbound=None) -
             status, reason = _decision(mailing_list=mailing_list,
                                        sender_email=parsed.sender_email, user=user,
                                        by_email=True)
+            status, reason = _authentication_hold(mailing_list=mailing_list, status=status,
+                                                  reason=reason, authentication=authentication)
+            passed = authentication is not None and authentication.passed
             post = Post(
                 mailing_list=mailing_list, status=status, held_reason=reason,
                 source=Post.Source.EMAIL, author=user, sender_email=parsed.sender_email[:254],
@@ -176,7 +206,9 @@ def post_receive(*, mailing_list: MailingList, message: Message, inbound=None) -
                 body_text=parsed.body_text or html_to_text(parsed.body_html),
                 body_html=parsed.body_html, message_id=parsed.message_id,
                 in_reply_to=parsed.in_reply_to, references=" ".join(parsed.references),
-                inbound=inbound)
+                inbound=inbound, authenticated=passed,
+                auth_method=authentication.method if passed else "",
+                auth_domain=(authentication.domain if passed else "")[:253])
             return _post_create(post, actor=user)
     except IntegrityError:  # the same message processed concurrently: that one stands
         existing = Post.objects.filter(mailing_list=mailing_list,

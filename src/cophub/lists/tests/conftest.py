@@ -3,6 +3,7 @@
 import pytest
 
 from cophub.core.access import AccessLevel
+from cophub.lists.inbound import authentication
 from cophub.lists.models import MailingList, NewsletterIssue, Subscriber, Subscription
 from cophub.lists.newsletter.services import newsletter_issue_save
 
@@ -77,3 +78,13 @@ def make_issue(community, organizer):
             "access_level": access_level})
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def no_dns(monkeypatch):
+    """No test looks anything up on the network: DKIM keys come from an injected lookup
+    (test_sender_authentication), and the default one fails as a host without DNS does."""
+    def unavailable(name, timeout=5):
+        raise OSError(f"no DNS in tests (looked up {name!r})")
+
+    monkeypatch.setattr(authentication, "DNS_LOOKUP", unavailable)

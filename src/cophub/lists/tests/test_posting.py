@@ -16,6 +16,8 @@ from cophub.lists.services import (
     post_receive,
 )
 
+from .auth_helpers import authenticated
+
 pytestmark = pytest.mark.django_db
 
 
@@ -33,13 +35,21 @@ def _message(sender="Jane Doe <jane@va.gov>", subject="Model cards", body="Hello
     return message
 
 
+def _receive_signed(mailing_list, message):
+    """Received as the router would hand it over with a valid DKIM signature of the
+    sender's domain (the subject of these tests is moderation, not authentication)."""
+    return post_receive(mailing_list=mailing_list, message=message,
+                        authentication=authenticated(message))
+
+
 @pytest.fixture
 def jane(gov_list, make_subscription):
     return make_subscription(gov_list, "jane@va.gov", name="Jane Doe")
 
 
 def test_subscriber_post_is_published_with_its_text_and_ids(gov_list, jane):
-    post = post_receive(mailing_list=gov_list, message=_message())
+    message = _message()
+    post = _receive_signed(gov_list, message)
     assert post.status == Post.Status.PUBLISHED
     assert post.published_at is not None
     assert (post.sender_email, post.sender_name) == ("jane@va.gov", "Jane Doe")
@@ -159,7 +169,8 @@ def test_group_lead_may_post_to_the_group_announce_list(make_list, make_group, m
 def test_every_post_is_held_on_a_fully_moderated_list(make_list, make_subscription):
     ml = make_list("mod", moderation=MailingList.Moderation.ALL)
     make_subscription(ml, "jane@va.gov")
-    post = post_receive(mailing_list=ml, message=_message())
+    message = _message()
+    post = _receive_signed(ml, message)
     assert post.status == Post.Status.HELD
     assert post.held_reason == "Every post to this list is moderated."
 
@@ -167,10 +178,12 @@ def test_every_post_is_held_on_a_fully_moderated_list(make_list, make_subscripti
 def test_first_post_is_held_then_later_posts_pass(make_list, make_subscription, organizer):
     ml = make_list("first", moderation=MailingList.Moderation.FIRST_POST)
     make_subscription(ml, "jane@va.gov")
-    first = post_receive(mailing_list=ml, message=_message())
+    message = _message()
+    first = _receive_signed(ml, message)
     assert first.status == Post.Status.HELD
     post_moderate(post=first, actor=organizer, action="approve")
-    second = post_receive(mailing_list=ml, message=_message(message_id="<m2@va.gov>"))
+    message = _message(message_id="<m2@va.gov>")
+    second = _receive_signed(ml, message)
     assert second.status == Post.Status.PUBLISHED
 
 
@@ -178,12 +191,14 @@ def test_approve_and_whitelist_lets_later_posts_skip_moderation(make_list, make_
                                                                 organizer):
     ml = make_list("mod", moderation=MailingList.Moderation.ALL)
     make_subscription(ml, "jane@va.gov")
-    held = post_receive(mailing_list=ml, message=_message())
+    message = _message()
+    held = _receive_signed(ml, message)
     approved = post_moderate(post=held, actor=organizer, action="approve_whitelist")
     assert approved.status == Post.Status.PUBLISHED
     assert approved.decided_by == organizer
     assert AllowedSender.objects.filter(mailing_list=ml, email="jane@va.gov").exists()
-    later = post_receive(mailing_list=ml, message=_message(message_id="<m9@va.gov>"))
+    message = _message(message_id="<m9@va.gov>")
+    later = _receive_signed(ml, message)
     assert later.status == Post.Status.PUBLISHED
 
 
@@ -240,7 +255,8 @@ def test_web_post_needs_a_subject_and_a_body(gov_list, organizer, subject, body,
 def test_publishing_enqueues_the_fanout_after_commit(gov_list, jane,
                                                      django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        post = post_receive(mailing_list=gov_list, message=_message())
+        message = _message()
+        post = _receive_signed(gov_list, message)
     post.refresh_from_db()
     assert post.fanout_done_at is not None
     assert post.recipients_count == 1
