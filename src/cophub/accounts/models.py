@@ -143,3 +143,26 @@ class RegistryDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class QualifyingAddressLapse(models.Model):
+    """A verified address that no longer counts for the government tier, because mail to it
+    came back for good (a hard bounce to a signed return path) — the sign that the person has
+    left the agency. Kept beside allauth's `EmailAddress`, not in it: the address stays
+    verified for signing in and for mail; only the tier ignores it. The way back today is to
+    remove the address and add it again (the row goes with it; the new address is confirmed
+    as any other); a confirmation of this very address (`email_confirmed`) also deletes the
+    row, but allauth's links confirm only unverified addresses, so no page sends one yet. The
+    audit log keeps the history (`accounts.address.lapsed`, `accounts.address.lapse_lifted`)."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Mail to the address bounced permanently"
+
+    email_address = models.OneToOneField("account.EmailAddress", on_delete=models.CASCADE,
+                                         related_name="qualifying_lapse")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    lapsed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.email_address_id} lapsed ({self.reason})"

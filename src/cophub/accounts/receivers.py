@@ -9,11 +9,13 @@ from django.dispatch import receiver
 from cophub.core.audit import audit_record
 
 from .devices import device_cookie_issue
-from .services import user_tier_refresh
+from .services import address_lapse_lift, user_tier_refresh
 
 
 @receiver(account_signals.email_confirmed)
 def on_email_confirmed(sender, request, email_address, **kwargs):
+    # Confirming an address again proves its mailbox works: the way back from a lapse.
+    address_lapse_lift(email_address=email_address, request=request)
     user_tier_refresh(user=email_address.user, request=request)
 
 

@@ -3,24 +3,28 @@
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
 
 from cophub.core.audit import audit_record
+from cophub.core.links import site_url
+from cophub.core.mail import mail_enqueue_template
 from cophub.core.models import AuditEvent
 
 from .domains import address_domain, domain_verdict
-from .models import DomainRule, Tier, User
+from .models import DomainRule, QualifyingAddressLapse, Tier, User
 
 
 def user_tier_refresh(*, user: User, request=None) -> bool:
     """Recompute `user.tier` from the user's *verified* addresses only. Fills organization
     and level from the registry when the person has not set them. Returns True if the tier
-    changed. Unverified addresses, look-alike domains and denied domains never count."""
+    changed. Unverified addresses, lapsed addresses (`address_lapse`), look-alike domains
+    and denied domains never count."""
     verdicts = [
         domain_verdict(address.email)
-        for address in EmailAddress.objects.filter(user=user, verified=True).order_by(
-            "-primary", "id"
-        )
+        for address in EmailAddress.objects.filter(
+            user=user, verified=True, qualifying_lapse__isnull=True
+        ).order_by("-primary", "id")
     ]
     qualifying = next((v for v in verdicts if v.is_government), None)
     tier = Tier.GOVERNMENT if qualifying else Tier.PUBLIC
@@ -42,6 +46,65 @@ def user_tier_refresh(*, user: User, request=None) -> bool:
     if fields:
         user.save(update_fields=fields)
     return "tier" in fields
+
+
+@transaction.atomic
+def address_lapse(*, email: str, reason: str, detail: str = "") -> int:
+    """Mail to `email` failed for good (a hard bounce the caller has verified: a signed return
+    path, never a report anyone could write): each verified address of an account that is
+    `email` (without case) and grants the government tier stops counting for the tier, the
+    tier is recomputed, an audit row `accounts.address.lapsed` is written, and the person is
+    told at their other verified, unlapsed addresses (never at this one) how to get it back.
+    Idempotent: an address already lapsed is left alone and nobody is told twice. Returns how
+    many addresses lapsed. Government-only mail then stops by itself: the outbox gates ask
+    for the tier at send time."""
+    lapsed = 0
+    for address in (EmailAddress.objects.filter(email__iexact=email.strip(), verified=True,
+                                                qualifying_lapse__isnull=True)
+                    .select_related("user")):
+        if not domain_verdict(address.email).is_government:
+            continue
+        # The tier lives on the user row: lock it so two bounces for the person's addresses
+        # recompute one after the other.
+        user = User.objects.select_for_update().get(pk=address.user_id)
+        _, created = QualifyingAddressLapse.objects.get_or_create(
+            email_address=address, defaults={"reason": reason, "detail": detail[:500]})
+        if not created:
+            continue
+        lapsed += 1
+        user_tier_refresh(user=user)
+        audit_record(actor=None, verb="accounts.address.lapsed", obj=user,
+                     data={"email": address.email, "reason": reason, "tier": user.tier,
+                           "tier_domain": user.tier_domain})
+        _address_lapse_notify(user=user, email=address.email, reason=reason)
+    return lapsed
+
+
+def _address_lapse_notify(*, user: User, email: str, reason: str) -> None:
+    others = (EmailAddress.objects.filter(user=user, verified=True,
+                                          qualifying_lapse__isnull=True)
+              .exclude(email__iexact=email).order_by("-primary", "id")
+              .values_list("email", flat=True))
+    context = {"person": user, "email": email,
+               "reason": QualifyingAddressLapse.Reason(reason).label,
+               "still_government": user.tier == Tier.GOVERNMENT,
+               "account_url": site_url(reverse("account_email"))}
+    for other in others:
+        mail_enqueue_template(to=other, template_prefix="accounts/email/address_lapsed",
+                              context=context, headers={"Auto-Submitted": "auto-generated"})
+
+
+@transaction.atomic
+def address_lapse_lift(*, email_address: EmailAddress, request=None) -> bool:
+    """The person confirmed `email_address` again (allauth's confirmation link reached that
+    mailbox): a lapse on it is lifted, with an audit row `accounts.address.lapse_lifted`.
+    The caller refreshes the tier. Returns True if there was a lapse."""
+    deleted, _ = QualifyingAddressLapse.objects.filter(email_address=email_address).delete()
+    if deleted:
+        audit_record(actor=email_address.user, verb="accounts.address.lapse_lifted",
+                     obj=email_address.user, request=request,
+                     data={"email": email_address.email})
+    return bool(deleted)
 
 
 def users_tier_refresh_for_domain(*, domain: str) -> int:
@@ -120,8 +183,10 @@ def account_export(*, user: User) -> dict:
             "interests": list(user.interests.values_list("name", flat=True)),
         },
         "email_addresses": [
-            {"email": a.email, "verified": a.verified, "primary": a.primary}
-            for a in EmailAddress.objects.filter(user=user).order_by("id")
+            {"email": a.email, "verified": a.verified, "primary": a.primary,
+             "lapsed": a.lapsed_at.isoformat() if a.lapsed_at else None}
+            for a in EmailAddress.objects.filter(user=user)
+            .annotate(lapsed_at=F("qualifying_lapse__lapsed_at")).order_by("id")
         ],
         "mfa": [a.get_type_display() for a in Authenticator.objects.filter(user=user)],
         "audit_log": [

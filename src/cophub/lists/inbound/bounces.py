@@ -27,6 +27,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from flufl.bounce import all_failures
 
+from cophub.accounts.models import QualifyingAddressLapse
+from cophub.accounts.services import address_lapse
 from cophub.core.audit import audit_record
 
 from ..addresses import ListAddress
@@ -67,9 +69,16 @@ def bounce_process(*, inbound: InboundMessage | None, mailing_list: MailingList 
                               email=storable(email[:254]), kind=Bounce.Kind.UNPARSEABLE,
                               diagnostic=storable(diagnostic))
         return "bounce: unparseable, kept for review"
-    return "bounce: " + bounce_record(inbound=inbound, mailing_list=mailing_list, email=email,
-                                      kind=kind, diagnostic=diagnostic,
-                                      subscription_id=subscription_id)
+    result = bounce_record(inbound=inbound, mailing_list=mailing_list, email=email, kind=kind,
+                           diagnostic=diagnostic, subscription_id=subscription_id)
+    if kind == Bounce.Kind.HARD and email:
+        # Only here, behind the signed VERP token: a forged report must not take anyone's
+        # government tier away (issue 17, "Government status that follows people").
+        lapsed = address_lapse(email=email, reason=QualifyingAddressLapse.Reason.HARD_BOUNCE,
+                               detail=diagnostic)
+        if lapsed:
+            result += "; government address lapsed"
+    return "bounce: " + result
 
 
 def bounce_record(*, inbound: InboundMessage | None, mailing_list: MailingList | None,
