@@ -9,6 +9,7 @@ from django.core import mail
 
 from cophub.accounts.models import QualifyingAddressLapse, Tier
 from cophub.accounts.services import address_lapse, user_tier_refresh
+from cophub.accounts.tests.tiers import with_personal_address
 from cophub.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -16,11 +17,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def jane(make_user):
-    user = make_user("jane@va.gov")
-    EmailAddress.objects.create(user=user, email="jane@example.com", verified=True)
-    user_tier_refresh(user=user)
-    user.refresh_from_db()
-    return user
+    """A government member through jane@va.gov, with a verified personal address too."""
+    return with_personal_address(make_user("jane@va.gov"), address="jane@example.com")
 
 
 def lapse(capture, email="jane@va.gov"):

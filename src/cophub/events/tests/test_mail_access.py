@@ -9,10 +9,9 @@ is withheld, and the registration is cancelled with a notice that carries nothin
 from datetime import timedelta
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core import mail
 
-from cophub.accounts.services import user_tier_refresh
+from cophub.accounts.tests.tiers import leaves_government, rejoins_government
 from cophub.core.mail import GateItem, outgoing_mail_deliver
 from cophub.core.models import OutgoingMail
 from cophub.events.gates import registration_gate
@@ -28,24 +27,6 @@ pytestmark = pytest.mark.django_db
 
 JOIN = "https://zoom.example/j/secret-gov"
 H = timedelta(hours=1)
-
-
-def leaves_government(user, *, new_address: str = "mia@example.com") -> None:
-    """The person adds a personal address, makes it primary and removes their .gov one; the
-    tier is recomputed as allauth's `email_removed` signal does."""
-    personal = EmailAddress.objects.create(user=user, email=new_address, verified=True)
-    personal.set_as_primary()
-    EmailAddress.objects.filter(user=user).exclude(pk=personal.pk).delete()
-    user_tier_refresh(user=user)
-    user.refresh_from_db()
-    assert not user.is_government
-
-
-def rejoins_government(user, *, address: str = "member@va.gov") -> None:
-    EmailAddress.objects.create(user=user, email=address, verified=True)
-    user_tier_refresh(user=user)
-    user.refresh_from_db()
-    assert user.is_government
 
 
 def leaked(messages) -> list:

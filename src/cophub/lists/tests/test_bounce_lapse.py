@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 
 from cophub.accounts.models import QualifyingAddressLapse, Tier
-from cophub.accounts.services import user_tier_refresh
+from cophub.accounts.tests.tiers import with_personal_address
 from cophub.core.models import AuditEvent
 
 from .inbound_helpers import receive
@@ -17,12 +17,7 @@ from .test_bounces import bounce_to, dsn
 @pytest.fixture
 def jane(make_user):
     """A government member through jane@va.gov, with a verified personal address too."""
-    user = make_user("jane@va.gov")
-    EmailAddress.objects.create(user=user, email="jane@example.com", verified=True)
-    user_tier_refresh(user=user)
-    user.refresh_from_db()
-    assert user.tier == Tier.GOVERNMENT
-    return user
+    return with_personal_address(make_user("jane@va.gov"), address="jane@example.com")
 
 
 def test_signed_hard_bounce_lapses_the_government_tier_and_tells_the_person(

@@ -11,13 +11,12 @@ from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone
 
 from cophub.accounts.domains import addresses_government, domain_verdict
 from cophub.accounts.models import DomainRule
-from cophub.accounts.services import user_tier_refresh
+from cophub.accounts.tests.tiers import leaves_government, rejoins_government
 from cophub.communities.services import group_join, group_leave
 from cophub.core.access import AccessLevel
 from cophub.core.mail import GateItem, outbox_drain
@@ -37,24 +36,6 @@ TZ = timezone.get_current_timezone()
 NOON = datetime(2026, 5, 13, 12, 0, tzinfo=TZ)
 SECRET = "Pilot results for the federal sandbox"
 NOTICE = "lists/email/subscription_access_lost"
-
-
-def leaves_government(user, *, new_address: str = "mia@example.com") -> None:
-    """The person adds a personal address, makes it primary and removes their .gov one; the
-    tier is recomputed as allauth's `email_removed` signal does."""
-    personal = EmailAddress.objects.create(user=user, email=new_address, verified=True)
-    personal.set_as_primary()
-    EmailAddress.objects.filter(user=user).exclude(pk=personal.pk).delete()
-    user_tier_refresh(user=user)
-    user.refresh_from_db()
-    assert not user.is_government
-
-
-def rejoins_government(user, *, address: str = "member@va.gov") -> None:
-    EmailAddress.objects.create(user=user, email=address, verified=True)
-    user_tier_refresh(user=user)
-    user.refresh_from_db()
-    assert user.is_government
 
 
 def drain() -> None:
