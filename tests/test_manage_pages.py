@@ -35,6 +35,7 @@ from cophub.communities.services import (
 from cophub.conftest import _empty_cache, make_user  # noqa: F401
 from cophub.core.access import can_manage
 from cophub.events.models import Event
+from cophub.forum.models import Topic
 from cophub.learning.models import AccessRequest, Instructor, Series
 from cophub.library.models import Resource, ResourceVersion
 from cophub.lists.models import MailingList, NewsletterIssue, Post
@@ -57,6 +58,10 @@ PERSONAL = {
     "learning:access_request": "anyone asks for access to recordings",
     "learning:certificate_issue": "a person asks for their own certificate",
     "events:material": "a material file, shown to whoever may see it (can_view)",
+    "forum:post_edit": "a person edits their own post (moderators go through the gate's rule "
+                       "in forum.services.forum_post_edit)",
+    "forum:topic_create": "anyone the category's posting rule admits starts a topic",
+    "forum:notification_settings": "a person's own forum e-mail and what they follow",
     "events:materials": "the materials of an event, shown to whoever may see them",
     "lists:unsubscribe_one_click": "the recipient's own signed unsubscribe link",
 }
@@ -124,6 +129,7 @@ def world(settings, tmp_path, make_user):  # noqa: F811 — the imported fixture
     post = Post.objects.filter(mailing_list=mailing_list).order_by("pk").first()
     version = ResourceVersion.objects.filter(resource=resource).order_by("number").first()
     rule = DomainRule.objects.create(domain="example.org", kind="allow")
+    topic = Topic.objects.filter(category__group=group).order_by("pk").first()
     # The URL arguments of the management pages, by argument name and, where a name means
     # different things in different apps, by URL name. A new page with a new argument fails
     # below until it is given a real value here.
@@ -138,6 +144,8 @@ def world(settings, tmp_path, make_user):  # noqa: F811 — the imported fixture
         ("newsletters", "slug"): NewsletterIssue.objects.filter(community=community)
         .order_by("pk").first().slug,
         ("communities", "pk"): membership.pk, ("accounts", "pk"): rule.pk,
+        ("forum", "category"): topic.category.slug, ("forum", "pk"): topic.pk,
+        ("forum", "post_id"): topic.root_id,
         ("learning:session_edit", "pk"): series.sessions.order_by("pk").first().pk,
         ("learning:instructor_edit", "pk"): Instructor.objects.order_by("pk").first().pk,
         ("learning:access_request_decide", "pk"):

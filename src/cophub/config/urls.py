@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("cophub.communities.urls")),
     path("", include("cophub.events.urls")),
     path("", include("cophub.learning.urls")),
+    path("", include("cophub.forum.urls")),
     path("library/", include("cophub.library.urls")),
     path("use-cases/", include("cophub.usecases.urls")),
     path("lists/", include("cophub.lists.urls")),

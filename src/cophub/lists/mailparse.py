@@ -20,6 +20,7 @@ from email.utils import getaddresses, make_msgid, parseaddr
 import nh3
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from mailparser_reply import EmailReplyParser
 
 from cophub.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
@@ -323,3 +324,20 @@ def storable(value: str) -> str:
     """Text from mail, safe to store: PostgreSQL text cannot hold NUL, and mail can (a
     hypothesis test found it). U+FFFD marks where one was."""
     return value.replace("\x00", "\ufffd")
+
+
+def reply_split(text: str) -> tuple[str, str]:
+    """A mailed reply's own words, and the rest (its signature, the "On … wrote:" line and
+    the quoted lines). mail-parser-reply knows the quoting styles of the common mail clients;
+    a hand-written regex would not. Nothing recognisable as quoted: (text, ""); nothing but
+    quoted: ("", text)."""
+    text = (text or "").strip()
+    replies = EmailReplyParser(languages=["en"]).read(text).replies
+    if not replies:
+        return text, ""
+    # A first part with quote headers ("On … wrote:") means nothing was written above them.
+    own = "" if replies[0].headers else replies[0].body.strip()
+    if own == text:
+        return text, ""
+    rest = text[len(own):].strip() if own and text.startswith(own) else text
+    return own, rest

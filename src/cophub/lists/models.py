@@ -259,7 +259,10 @@ class AutoReply(models.Model):
 
 
 class Post(models.Model):
-    """One message to a list: held for moderation, or published (archived and delivered)."""
+    """One message of a conversation: held for moderation, or published (archived and, on a
+    list, delivered). The one store of messages (ADR 0009): a list's archive and the forum
+    category bound to that list show the same rows; a post without a list belongs to a forum
+    category bound to none, and the forum, which knows its topic, decides who sees it."""
 
     class Status(models.TextChoices):
         HELD = "held", "Waiting for moderation"
@@ -278,8 +281,8 @@ class Post(models.Model):
         DMARC = "dmarc", "DMARC passed at our mail server"
         SPF = "spf", "SPF passed for an aligned envelope sender"
 
-    mailing_list = models.ForeignKey(MailingList, on_delete=models.CASCADE,
-                                     related_name="posts")
+    mailing_list = models.ForeignKey(MailingList, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="posts")
     status = models.CharField(max_length=10, choices=Status.choices)
     source = models.CharField(max_length=8, choices=Source.choices)
     held_reason = models.CharField(max_length=300, blank=True)
@@ -304,6 +307,8 @@ class Post(models.Model):
                                 on_delete=models.SET_NULL, related_name="posts")
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set by `post_edit`; the earlier texts are PostRevision rows.
+    edited_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -322,25 +327,58 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["mailing_list", "message_id"],
-                                               name="lists_post_message_id_once")]
-        indexes = [models.Index(fields=["mailing_list", "status", "published_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["mailing_list", "message_id"],
+                                    name="lists_post_message_id_once"),
+            # NULLs are distinct in a unique index, so posts outside lists need their own.
+            models.UniqueConstraint(fields=["message_id"],
+                                    condition=models.Q(mailing_list__isnull=True),
+                                    name="lists_post_unlisted_message_id_once"),
+        ]
+        indexes = [models.Index(fields=["mailing_list", "status", "published_at"]),
+                   models.Index(fields=["thread", "status", "published_at"])]
 
     def __str__(self) -> str:
         return self.subject
 
-    # The access policy reads content through these names (core.access).
+    # The access policy reads content through these names (core.access). A post outside
+    # any list answers "organizers only, of no community": closed to everyone, so nothing
+    # that asks the post itself can show it; the forum asks its topic's category instead.
     @property
     def access_level(self) -> str:
+        if self.mailing_list_id is None:
+            return AccessLevel.ORGANIZERS
         return self.mailing_list.archive_access_level
 
     @property
-    def community_id(self) -> int:
-        return self.mailing_list.community_id
+    def community_id(self) -> int | None:
+        return None if self.mailing_list_id is None else self.mailing_list.community_id
 
     @property
     def group_id(self) -> int | None:
-        return self.mailing_list.group_id
+        return None if self.mailing_list_id is None else self.mailing_list.group_id
+
+
+class PostRevision(models.Model):
+    """The text of a post before an edit (`post_edit`), for moderators: number 1 is the
+    text as first published."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    subject = models.CharField(max_length=998)
+    body_markdown = models.TextField(blank=True)
+    body_text = models.TextField()
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)  # when it was replaced
+
+    class Meta:
+        ordering = ["post", "number"]
+        constraints = [models.UniqueConstraint(fields=["post", "number"],
+                                               name="lists_postrevision_number_once")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} r{self.number}"
 
 
 class Bounce(models.Model):

@@ -11,7 +11,8 @@ from .models import MailingList, Post
 
 
 def post_document(post: Post) -> Document | None:
-    if post.status != Post.Status.PUBLISHED:
+    # Posts outside lists are the forum's (its own search type, at its category's level).
+    if post.status != Post.Status.PUBLISHED or post.mailing_list_id is None:
         return None
     mailing_list = post.mailing_list
     # Subject and body only: the sender's address never goes into the index (the archive
@@ -51,7 +52,7 @@ def posts_to_reindex(mailing_list: MailingList) -> list[int]:
 
 
 def _all_posts():
-    return Post.objects.select_related("mailing_list")
+    return Post.objects.filter(mailing_list__isnull=False).select_related("mailing_list")
 
 
 register(SearchType(

@@ -2,12 +2,15 @@
 `core.access` (`can_manage`: the community's organizers and, for a group's list, the
 group's leads)."""
 
+import nh3
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils.safestring import SafeString, mark_safe
 
 from cophub.accounts.domains import addresses_government
 from cophub.communities.models import CommunityRole, Membership
 from cophub.communities.selectors import groups_visible_to, viewers_for
+from cophub.core import markdown
 from cophub.core.access import (
     ORGANIZE,
     AccessLevel,
@@ -19,6 +22,7 @@ from cophub.core.access import (
     viewer_for_user,
 )
 
+from .mailparse import reply_split
 from .models import MailingList, Post, Subscription
 
 
@@ -136,3 +140,24 @@ def _holder_may_receive(subscription: Subscription, qualifying: set[str],
                     and can_view(viewer, access_level=AccessLevel.GROUP,
                                  community_id=ml.community_id, group_id=ml.group_id))
     return False  # an audience this code does not know: closed
+
+
+def post_body_html(post: Post) -> SafeString | None:
+    """Web-composed posts render their Markdown (sanitised); e-mailed HTML is sanitised
+    again here with the same allow-list (the stored copy is already clean; this keeps the
+    page safe even for rows imported by other means). Plain text: None, shown in <pre>."""
+    if post.body_markdown:
+        return markdown.render_markdown(post.body_markdown)
+    if post.body_html:
+        return mark_safe(nh3.clean(  # noqa: S308 — sanitised by nh3 on this line
+            post.body_html, tags=markdown.ALLOWED_TAGS, attributes=markdown.ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"))
+    return None
+
+
+def post_reply_split(post: Post) -> tuple[str, str]:
+    """An e-mailed post's own words, and the rest (its signature, the "On … wrote:" line
+    and the quoted lines) that a web page may fold away (`mailparse.reply_split`). A post
+    that only quotes shows whole."""
+    own, rest = reply_split(post.body_text)
+    return (own, rest) if own else (rest, "")

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "cophub.library",
     "cophub.usecases",
     "cophub.lists",
+    "cophub.forum",
     "cophub.search",  # last: it reads every other app's `searchable` module
 ]
 

@@ -15,11 +15,12 @@ from ..models import MailingList
 from ..services import AUTO_MAIL_PER_ADDRESS, auto_reply_reserve
 
 
-def reply_send(*, mailing_list: MailingList, message: EmailMessage, mail_from: str,
-               template: str, context: dict) -> str:
+def reply_send(*, mailing_list: MailingList | None, message: EmailMessage, mail_from: str,
+               template: str, context: dict, from_email: str = "") -> str:
     """Send an automatic reply from <list>-request@ (rendered from `template`) to the
     sender, unless the sender is a robot, has no usable address, or has had its allowance
-    of automatic mail. Returns what happened in words for the result."""
+    of automatic mail. Without a list (an address another app handles) it comes from
+    `from_email`. Returns what happened in words for the result."""
     reason = automated_reason(message, mail_from)
     if reason:
         return f"no reply: automated sender ({reason})"
@@ -32,23 +33,27 @@ def reply_send(*, mailing_list: MailingList, message: EmailMessage, mail_from: s
             return (f"no reply: throttled ({address} has had {AUTO_MAIL_PER_ADDRESS} "
                     "automatic messages in a day)")
         _reply_enqueue(mailing_list=mailing_list, message=message, name=name,
-                       address=address, template=template, context=context)
+                       address=address, template=template, context=context,
+                       from_email=from_email)
     return f"replied to {address}"
 
 
-def _reply_enqueue(*, mailing_list: MailingList, message: EmailMessage, name: str,
-                   address: str, template: str, context: dict) -> None:
-    headers = {"Auto-Submitted": "auto-replied", "X-Loop": mailing_list.companion("request")}
+def _reply_enqueue(*, mailing_list: MailingList | None, message: EmailMessage, name: str,
+                   address: str, template: str, context: dict, from_email: str = "") -> None:
+    sender = mailing_list.companion("request") if mailing_list else from_email
+    headers = {"Auto-Submitted": "auto-replied", "X-Loop": sender}
     original_id = header_text(message, "Message-ID")
     if original_id.startswith("<") and original_id.endswith(">") and len(original_id) < 300:
         headers["In-Reply-To"] = original_id
         headers["References"] = original_id
     subject = header_text(message, "Subject")[:200]
+    about_list = ({**list_context(mailing_list), "help": help_text(mailing_list)}
+                  if mailing_list else {})
     mail_enqueue_template(
         to=address, template_prefix=template,
-        context={**list_context(mailing_list), "sender_name": name, "sender_email": address,
-                 "original_subject": subject, "help": help_text(mailing_list), **context},
-        headers=headers, from_email=mailing_list.companion("request"),
+        context={**about_list, "sender_name": name, "sender_email": address,
+                 "original_subject": subject, **context},
+        headers=headers, from_email=sender,
     )
 
 

@@ -19,9 +19,17 @@ from django.utils import timezone
 from django_tasks import task
 
 from .. import addresses
-from ..mailparse import is_loop, message_parse, robot_reason, storable
+from ..mailparse import (
+    all_headers,
+    is_loop,
+    loop_addresses,
+    message_parse,
+    robot_reason,
+    storable,
+)
 from ..models import InboundMessage, MailingList
 from ..services import NotAllowed, post_receive
+from ..services.handlers import AddressRefused, address_handler
 from .authentication import sender_authenticate
 from .bounces import bounce_process
 from .commands import commands_handle, owner_forward
@@ -136,6 +144,9 @@ def inbound_route(*, inbound: InboundMessage) -> list[str]:
 
 
 def _route_one(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str:
+    handled = _route_handled(inbound, message, rcpt)
+    if handled is not None:
+        return handled
     parsed = addresses.address_parse(rcpt)
     if parsed is None:
         return "ignored: not a list address"
@@ -157,6 +168,34 @@ def _route_one(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str
                              mail_from=inbound.mail_from)
     return commands_handle(mailing_list=mailing_list, message=message,
                            mail_from=inbound.mail_from, role=parsed.role)
+
+
+def _route_handled(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str | None:
+    """`<name>+<extension>@` of an app that registered `<name>` (services.handlers), else
+    None. Robots and our own mail coming back are dropped here, for every such address."""
+    local, at, domain = rcpt.strip().strip("<>").rpartition("@")
+    name, plus, extension = local.partition("+")
+    if not (at and plus and domain.lower() == addresses.list_domain()):
+        return None
+    handler = address_handler(name)
+    if handler is None:
+        return None
+    ours = f"{name}@{addresses.list_domain()}".lower()
+    if any(ours in loop_addresses(v) for v in all_headers(message, "X-Loop")):
+        return "dropped: mail loop"
+    robot = robot_reason(message)
+    if robot:
+        return f"dropped: automated message ({robot}); no reply: automated sender"
+    authentication = sender_authenticate(bytes(inbound.raw), message)
+    try:
+        return handler(inbound=inbound, message=message, extension=extension,
+                       authentication=authentication)
+    except AddressRefused as exc:
+        replied = reply_send(mailing_list=None, message=message, mail_from=inbound.mail_from,
+                             template="lists/email/address_refused",
+                             context={"reason": str(exc), "address": rcpt.lower()},
+                             from_email=ours)
+        return f"refused: {exc} ({replied})"
 
 
 def _route_post(inbound: InboundMessage, message: EmailMessage,

@@ -3,14 +3,20 @@ apps, views, inbound mail and tests import from here):
 
 - `subscriptions` — who may join, double opt-in, leaving, delivery settings
 - `configuration` — starting a list and changing its settings
-- `posting` — posts by web and e-mail, moderation
+- `posting` — posts by web and e-mail (and outside lists, for the forum), edits,
+  moderation; `post_published`/`post_edited` (from `signals`) tell other apps
 - `owners` — mail to the people who run a list
 - `delivery` — list headers, one-click unsubscribe links, the fan-out of a post
 - `digests` — daily and weekly digests
 - `throttle` — the one per-address limit on automatic mail (confirmations, replies)
+- `handlers` — addresses under the list domain that other apps answer (`reply+…@`)
+
+Also here for other apps: `list_domain`, and `post_parse` (what a received message says:
+sender, subject, text, threading headers).
 
 Services raise the `exceptions` re-exported here; their messages are for people."""
 
+from ..addresses import list_domain
 from ..exceptions import (
     AlreadySubscribed,
     ConfirmationInvalid,
@@ -19,6 +25,8 @@ from ..exceptions import (
     NotEligible,
     NotSubscribed,
 )
+from ..mailparse import post_parse
+from ..signals import post_edited, post_published
 from .configuration import mailing_list_save
 from .delivery import (
     list_headers,
@@ -29,8 +37,16 @@ from .delivery import (
     unsubscribe_url,
 )
 from .digests import digest_fanout, digest_fanout_task, digests_build
+from .handlers import AddressRefused, address_handler_register
 from .owners import list_notify_owners
-from .posting import post_compose, post_moderate, post_receive
+from .posting import (
+    post_compose,
+    post_edit,
+    post_moderate,
+    post_receive,
+    post_receive_reply,
+    reply_subject,
+)
 from .subscriptions import (
     confirmation_confirm,
     confirmation_find,
@@ -54,8 +70,11 @@ __all__ = [
     "list_headers", "post_fanout", "post_fanout_task", "recipient_headers",
     "unsubscribe_token_read", "unsubscribe_url",
     "digest_fanout", "digest_fanout_task", "digests_build",
+    "AddressRefused", "address_handler_register", "list_domain", "post_parse",
     "list_notify_owners",
-    "post_compose", "post_moderate", "post_receive",
+    "post_compose", "post_edit", "post_moderate", "post_receive", "post_receive_reply",
+    "reply_subject",
+    "post_edited", "post_published",
     "confirmation_confirm", "confirmation_find", "email_normalize", "list_accepts_address",
     "subscriber_get_or_create", "subscriber_link_user", "subscription_cancel",
     "subscription_enable", "subscription_request", "subscription_update",

@@ -1,5 +1,7 @@
-"""Posting to a list by web or e-mail, and moderation. A published post is archived at once
-and handed to `delivery.post_fanout_task` after the commit."""
+"""Posting to a list by web or e-mail, posts outside lists (for the forum), editing, and
+moderation. A published post is archived at once, announced with `signals.post_published`
+in the same transaction, and (on a list) handed to `delivery.post_fanout_task` after the
+commit."""
 
 from email.message import Message
 from email.utils import make_msgid
@@ -17,9 +19,10 @@ from cophub.core.markdown import render_markdown
 
 from ..addresses import list_domain
 from ..exceptions import ListError, NotAllowed
-from ..mailparse import html_to_text, post_parse
-from ..models import AllowedSender, MailingList, Post, Subscription
+from ..mailparse import html_to_text, post_parse, reply_split
+from ..models import AllowedSender, MailingList, Post, PostRevision, Subscription
 from ..selectors import list_can_manage
+from ..signals import post_edited, post_published
 from .delivery import post_fanout_task
 from .owners import list_notify_owners
 from .subscriptions import verified_user_for
@@ -55,11 +58,13 @@ def _authentication_hold(*, mailing_list: MailingList, status: str, reason: str,
 
 
 def _decision(*, mailing_list: MailingList, sender_email: str, user,
-              by_email: bool = False) -> tuple[str, str]:
+              by_email: bool = False, via_forum: bool = False) -> tuple[str, str]:
     """(status, held_reason) for a new post, or NotAllowed. Owners posting on the web are
     never held: they are the moderators. By e-mail an owner's address is only a claim (From
     can be forged), so what only an owner may do is held for approval on the web instead.
-    AllowedSenders skip every hold."""
+    AllowedSenders skip every hold. A signed-in person writing in the forum category bound
+    to the list (`via_forum`: the forum has checked they may post there) counts as a
+    subscriber; the list's moderation still applies."""
     if not mailing_list.is_active:
         raise NotAllowed(f"{mailing_list.address} is closed and does not accept posts.")
     claims_owner = _may_announce(mailing_list, user)
@@ -74,7 +79,7 @@ def _decision(*, mailing_list: MailingList, sender_email: str, user,
     if is_owner or AllowedSender.objects.filter(mailing_list=mailing_list,
                                                 email__iexact=sender_email).exists():
         return Post.Status.PUBLISHED, ""
-    subscribed = Subscription.objects.filter(
+    subscribed = via_forum or Subscription.objects.filter(
         mailing_list=mailing_list, subscriber__email__iexact=sender_email,
         state__in=[Subscription.State.ACTIVE, Subscription.State.DISABLED]).exists()
     policy = mailing_list.moderation
@@ -96,6 +101,8 @@ def _decision(*, mailing_list: MailingList, sender_email: str, user,
 
 def _thread(post: Post) -> None:
     """Parent: the post replied to (In-Reply-To, else the latest known of References)."""
+    if post.parent_id is not None:  # written on the web as a reply to a known post
+        return
     candidates = [post.in_reply_to] if post.in_reply_to else []
     candidates += list(reversed(post.references.split()))
     candidates = [c for c in candidates if c and c != post.message_id]
@@ -110,14 +117,18 @@ def _thread(post: Post) -> None:
             return
 
 
-def _post_create(post: Post, *, actor) -> Post:
+def _scope(post: Post, audit_scope: str) -> str:
+    return post.mailing_list.community.slug if post.mailing_list_id else audit_scope
+
+
+def _post_create(post: Post, *, actor, audit_scope: str = "") -> Post:
     _thread(post)
     post.save()
     if post.thread_id is None:
         post.thread_id = post.pk
         post.save(update_fields=["thread"])
     audit_record(actor=actor, verb=f"lists.post.{'held' if post.status == 'held' else 'created'}",
-                 obj=post, scope=post.mailing_list.community.slug,
+                 obj=post, scope=_scope(post, audit_scope),
                  data={"sender": post.sender_email, "source": post.source})
     if post.status == Post.Status.PUBLISHED:
         _post_publish(post)
@@ -132,11 +143,15 @@ def _post_publish(post: Post) -> None:
     post.status = Post.Status.PUBLISHED
     post.published_at = timezone.now()
     post.save(update_fields=["status", "published_at"])
-    transaction.on_commit(partial(post_fanout_task.enqueue, post.pk), robust=True)
+    post_published.send(sender=Post, post=post)
+    if post.mailing_list_id is not None:
+        transaction.on_commit(partial(post_fanout_task.enqueue, post.pk), robust=True)
 
 
 def _notify_held(post: Post) -> None:
     ml = post.mailing_list
+    if ml is None:  # outside lists, the forum shows its own moderation queue
+        return
     url = site_url(reverse("lists:moderation", args=[ml.local_part]))
     body = render_to_string("lists/email/post_held_message.txt",
                             {"post": post, "mailing_list": ml, "moderation_url": url})
@@ -144,11 +159,25 @@ def _notify_held(post: Post) -> None:
                        f"{post.subject}"[:900], body_text=body)
 
 
-@transaction.atomic
-def post_compose(*, mailing_list: MailingList, author, subject: str, body_markdown: str) -> Post:
-    """A post written on the web, in Markdown (stored with sanitised HTML and plain text).
-    Moderation rules as for e-mail, the sender being the author's primary address.
-    Raises ListError for an empty subject or body, NotAllowed if the author may not post."""
+def _reply_headers(post: Post, parent: Post) -> None:
+    post.parent = parent
+    post.thread_id = parent.thread_id or parent.pk
+    post.in_reply_to = parent.message_id
+    references = parent.references.split()
+    if parent.message_id not in references:
+        references.append(parent.message_id)
+    post.references = " ".join(references[-20:])  # RFC 5322 allows trimming the middle
+
+
+def reply_subject(subject: str) -> str:
+    """"Re: " once, whatever the parent's subject already carries."""
+    bare = subject
+    while bare[:3].lower() == "re:":
+        bare = bare[3:].lstrip()
+    return f"Re: {bare}"[:998]
+
+
+def _check_text(subject: str, body_markdown: str, author) -> str:
     subject = " ".join((subject or "").split())
     if not subject:
         raise ListError("Give the post a subject.")
@@ -157,8 +186,32 @@ def post_compose(*, mailing_list: MailingList, author, subject: str, body_markdo
     if not (body_markdown or "").strip():
         raise ListError("Write the message before sending it.")
     if author is None or not author.is_authenticated:
-        raise NotAllowed("Sign in to post to a list.")
-    status, reason = _decision(mailing_list=mailing_list, sender_email=author.email, user=author)
+        raise NotAllowed("Sign in to post.")
+    return subject
+
+
+@transaction.atomic
+def post_compose(*, mailing_list: MailingList | None, author, subject: str,
+                 body_markdown: str, parent: Post | None = None, via_forum: bool = False,
+                 held_reason: str = "", audit_scope: str = "") -> Post:
+    """A post written on the web, in Markdown (stored with sanitised HTML and plain text),
+    starting a thread or replying to `parent` (In-Reply-To and References follow it).
+
+    On a list: the list's moderation rules as for e-mail, the sender being the author's
+    primary address; `via_forum` as in `_decision`. Without a list (a forum category bound
+    to none): published, or held with `held_reason`; the forum decided who may post, and
+    names the community its audit rows belong to (`audit_scope`).
+    Raises ListError for an empty subject or body, NotAllowed if the author may not post."""
+    subject = _check_text(subject, body_markdown, author)
+    if parent is not None and parent.mailing_list_id != (mailing_list.pk if mailing_list
+                                                         else None):
+        raise ListError("A reply belongs to the conversation of the post it answers.")
+    if mailing_list is not None:
+        status, reason = _decision(mailing_list=mailing_list, sender_email=author.email,
+                                   user=author, via_forum=via_forum)
+    else:
+        status = Post.Status.HELD if held_reason else Post.Status.PUBLISHED
+        reason = held_reason[:300]
     body_html = str(render_markdown(body_markdown))
     post = Post(mailing_list=mailing_list, status=status, held_reason=reason,
                 source=Post.Source.WEB, author=author, sender_email=author.email,
@@ -168,7 +221,49 @@ def post_compose(*, mailing_list: MailingList, author, subject: str, body_markdo
                 # Written by a signed-in person: the site vouches for the sender.
                 authenticated=True, auth_method=Post.AuthMethod.WEB,
                 message_id=make_msgid(domain=list_domain()).strip("<>"))
-    return _post_create(post, actor=author)
+    if parent is not None:
+        _reply_headers(post, parent)
+    return _post_create(post, actor=author, audit_scope=audit_scope)
+
+
+@transaction.atomic
+def post_edit(*, post: Post, editor, body_markdown: str, subject: str | None = None,
+              as_moderator: bool = False, audit_scope: str = "") -> Post:
+    """Change a published post's text (Markdown), keeping the text it replaces as a
+    PostRevision and marking the post edited. Its author may edit it; anyone else only
+    `as_moderator`, which the caller grants after asking who moderates the post's
+    conversation (list owners, forum moderators). Copies already mailed stay as sent.
+    Raises ListError for an empty text or an unpublished post, NotAllowed otherwise."""
+    # of=self: a post outside lists makes the join to its list an outer join, which
+    # PostgreSQL will not lock.
+    post = (Post.objects.select_for_update(of=("self",))
+            .select_related("mailing_list__community").get(pk=post.pk))
+    if editor is None or not editor.is_authenticated:
+        raise NotAllowed("Sign in to edit a post.")
+    if not as_moderator and (post.author_id is None or post.author_id != editor.pk):
+        raise NotAllowed("Only the author of a post or a moderator can edit it.")
+    if post.status != Post.Status.PUBLISHED:
+        raise ListError("Only a published post can be edited.")
+    new_subject = post.subject if subject is None else subject
+    new_subject = _check_text(new_subject, body_markdown, editor)
+    if new_subject == post.subject and body_markdown.strip() == (
+            post.body_markdown or post.body_text).strip():
+        return post  # nothing changed: no revision, no "edited" mark
+    number = PostRevision.objects.filter(post=post).count() + 1
+    PostRevision.objects.create(post=post, number=number, subject=post.subject,
+                                body_markdown=post.body_markdown, body_text=post.body_text,
+                                edited_by=editor)
+    post.subject = new_subject
+    post.body_markdown = body_markdown
+    post.body_html = str(render_markdown(body_markdown))
+    post.body_text = body_markdown.strip()
+    post.edited_at = timezone.now()
+    post.save(update_fields=["subject", "body_markdown", "body_html", "body_text", "edited_at"])
+    audit_record(actor=editor, verb="lists.post.edited", obj=post,
+                 scope=_scope(post, audit_scope),
+                 data={"revision": number, "as_moderator": as_moderator})
+    post_edited.send(sender=Post, post=post)
+    return post
 
 
 def post_receive(*, mailing_list: MailingList, message: Message, inbound=None,
@@ -218,6 +313,60 @@ def post_receive(*, mailing_list: MailingList, message: Message, inbound=None,
         return existing
 
 
+REPLY_TEXT_MAX = 50_000
+
+
+def post_receive_reply(*, mailing_list: MailingList | None, parent: Post, author,
+                       message: Message, inbound=None, authentication=None,
+                       via_forum: bool = False, audit_scope: str = "") -> Post:
+    """A reply by e-mail to `parent`, from `author` (the caller has matched the sender to
+    the account: the forum's per-recipient reply addresses), stored as its own words only:
+    the quoted text, the "On … wrote:" line and the signature are left out (the sender's
+    whole message stays in the inbound row). HTML-only mail is turned into text. On a list
+    the list's rules apply as for any post, `via_forum` as in `_decision`; outside lists it
+    is published. The same Message-ID again returns the first post, so reprocessing a
+    message after a crash posts nothing twice. Raises NotAllowed or ListError."""
+    parsed = post_parse(message)
+    lookup = {"mailing_list": mailing_list, "message_id": parsed.message_id}
+    existing = Post.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing
+    own, _ = reply_split(parsed.body_text or html_to_text(parsed.body_html))
+    if not own.strip():
+        raise ListError("The reply is empty once the quoted text is left out.")
+    if len(own) > REPLY_TEXT_MAX:
+        raise ListError(f"The reply is too long for a post ({len(own):,} characters; the "
+                        f"limit is {REPLY_TEXT_MAX:,}).")
+    passed = authentication is not None and authentication.passed
+    try:
+        with transaction.atomic():
+            if mailing_list is not None:
+                status, reason = _decision(mailing_list=mailing_list,
+                                           sender_email=parsed.sender_email, user=author,
+                                           by_email=True, via_forum=via_forum)
+                status, reason = _authentication_hold(mailing_list=mailing_list,
+                                                      status=status, reason=reason,
+                                                      authentication=authentication)
+            else:
+                status, reason = Post.Status.PUBLISHED, ""
+            post = Post(
+                mailing_list=mailing_list, status=status, held_reason=reason,
+                source=Post.Source.EMAIL, author=author,
+                sender_email=parsed.sender_email[:254],
+                sender_name=(author.name or parsed.sender_name)[:150],
+                subject=reply_subject(parent.subject), body_text=own, body_html="",
+                message_id=parsed.message_id, inbound=inbound, authenticated=passed,
+                auth_method=authentication.method if passed else "",
+                auth_domain=(authentication.domain if passed else "")[:253])
+            _reply_headers(post, parent)
+            return _post_create(post, actor=author, audit_scope=audit_scope)
+    except IntegrityError:  # the same message processed concurrently: that one stands
+        existing = Post.objects.filter(**lookup).first()
+        if existing is None:
+            raise
+        return existing
+
+
 @transaction.atomic
 def post_moderate(*, post: Post, actor, action: str, reason: str = "") -> Post:
     """Decide a held post: approve (publish), approve_whitelist (publish, and the sender's
@@ -225,7 +374,7 @@ def post_moderate(*, post: Post, actor, action: str, reason: str = "") -> Post:
     is told). Raises NotAllowed for a non-moderator, ListError if already decided."""
     if action not in MODERATE_ACTIONS:
         raise ListError(f"“{action}” is not a moderation action.")
-    post = (Post.objects.select_for_update().select_related("mailing_list__community")
+    post = (Post.objects.select_for_update(of=("self",)).select_related("mailing_list__community")
             .get(pk=post.pk))
     ml = post.mailing_list
     if not list_can_manage(user=actor, mailing_list=ml):

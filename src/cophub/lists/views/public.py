@@ -7,7 +7,6 @@ Lists are found through `selectors.lists_visible_to` and archives through
 `selectors.list_can_read_archive`: whoever may not read an archive gets a 404 on every URL
 of it, never a 403 that tells it exists."""
 
-import nh3
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,12 +16,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from cophub.communities.models import Community
-from cophub.core import markdown
 from cophub.core.access import can_manage
 from cophub.core.markdown import render_markdown
 from cophub.search.selectors import search_run
@@ -30,6 +27,7 @@ from cophub.search.selectors import search_run
 from .. import selectors, services
 from ..forms import SearchForm, SubscribeForm, SubscriptionSettingsForm
 from ..models import Confirmation, MailingList, Post, Subscription
+from ..selectors import post_body_html
 
 THREADS_PER_PAGE = 20
 # Replies deeper than this are shown at this depth: the nesting stays readable on a phone
@@ -363,16 +361,3 @@ def archive_post_view(request, local_part, post_id):
                                                                   mailing_list=mailing_list),
         "parent": next((p for p in thread if p.pk == post.parent_id), None),
     })
-
-
-def post_body_html(post: Post) -> str:
-    """Web-composed posts render their Markdown (sanitised); e-mailed HTML is sanitised
-    again here with the same allow-list (the stored copy is already clean; this keeps the
-    page safe even for rows imported by other means). Plain text: None, shown in <pre>."""
-    if post.body_markdown:
-        return render_markdown(post.body_markdown)
-    if post.body_html:
-        return mark_safe(nh3.clean(  # noqa: S308 — sanitised by nh3 on this line
-            post.body_html, tags=markdown.ALLOWED_TAGS, attributes=markdown.ALLOWED_ATTRIBUTES,
-            url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"))
-    return None

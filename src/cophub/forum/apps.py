@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ForumConfig(AppConfig):
+    name = "cophub.forum"
+    label = "forum"
+    verbose_name = "Forum"
+
+    def ready(self):
+        from cophub.lists.services import address_handler_register
+
+        from . import receivers  # noqa: F401 — connects to lists' post signals
+        from .addresses import LOCAL_PART
+        from .services import reply_by_email
+
+        address_handler_register(LOCAL_PART, reply_by_email)

@@ -1,0 +1,159 @@
+"""Reads about the forum, with visibility decided here from `core.access`.
+
+A category is visible when `can_view` admits its level and, for a category bound to a list,
+the list's archive too (the same posts must never be visible through one door and not the
+other, even if the list's archive level changes after binding). Communities hold tens of
+categories, so visibility is decided on the loaded rows and the topic queries filter by the
+visible category ids: one rule, no second SQL copy of it."""
+
+from django.db.models import Q, QuerySet
+
+from cophub.core.access import Viewer, can_manage, can_view_object, viewer_for_user
+from cophub.lists.models import Post
+
+from .models import Category, Notification, Topic
+
+TOPIC_FILTERS = {
+    "unanswered": ("Unanswered", Q(reply_count=0)),
+    "unsolved": ("Not solved", Q(accepted_answer__isnull=True)),
+    "solved": ("Solved", Q(accepted_answer__isnull=False)),
+}
+
+
+def category_can_view(*, viewer: Viewer, category: Category) -> bool:
+    if not can_view_object(viewer, category):
+        return False
+    return category.mailing_list is None or can_view_object(viewer, category.mailing_list)
+
+
+def categories_visible_to(*, viewer: Viewer, community=None, group=None) -> list[Category]:
+    """The categories a person may see, in their order, with list, group and community."""
+    qs = Category.objects.select_related("community", "group", "mailing_list")
+    if community is not None:
+        qs = qs.filter(community=community)
+    if group is not None:
+        qs = qs.filter(group=group)
+    return [c for c in qs if category_can_view(viewer=viewer, category=c)]
+
+
+def category_can_moderate(*, viewer: Viewer, category: Category) -> bool:
+    """Pin, close, edit anyone's post, accept an answer for the asker: the people who run
+    the category (`can_manage`: the community's organizers, the group's leads)."""
+    return can_manage(viewer, category)
+
+
+def category_can_post(*, viewer: Viewer, category: Category) -> bool:
+    """Start topics and reply, by the category's posting rule (closed topics aside)."""
+    if not viewer.is_authenticated or not category_can_view(viewer=viewer, category=category):
+        return False
+    match category.posting_rule:
+        case Category.PostingRule.VIEWERS:
+            return True
+        case Category.PostingRule.GROUP:
+            return ((category.group_id is not None and category.group_id in viewer.group_ids)
+                    or can_manage(viewer, category))
+        case Category.PostingRule.MANAGERS:
+            return can_manage(viewer, category)
+    return False  # a rule this code does not know: closed
+
+
+def category_post_refusal(*, viewer: Viewer, category: Category) -> str:
+    """Why this person may not post here, in words for them ("" if they may)."""
+    if category_can_post(viewer=viewer, category=category):
+        return ""
+    if not viewer.is_authenticated:
+        return "Sign in to start a topic or reply."
+    if category.posting_rule == Category.PostingRule.GROUP:
+        return f"Only members of {category.group} can post here."
+    return "Only the organizers can post here."
+
+
+def category_for_page(*, viewer: Viewer, community_slug: str, slug: str) -> Category:
+    """The category, or Category.DoesNotExist for someone who may not see it."""
+    category = (Category.objects.select_related("community", "group", "mailing_list")
+                .get(community__slug=community_slug, slug=slug))
+    if not category_can_view(viewer=viewer, category=category):
+        raise Category.DoesNotExist
+    return category
+
+
+def topics_of(*, category: Category, show: str = "") -> QuerySet[Topic]:
+    """The category's topics whose first post is published, pinned first, then by latest
+    activity; `show` one of TOPIC_FILTERS to narrow them."""
+    qs = (Topic.objects.filter(category=category, root__status=Post.Status.PUBLISHED)
+          .select_related("category__community", "root", "root__author", "last_post"))
+    if show in TOPIC_FILTERS:
+        qs = qs.filter(TOPIC_FILTERS[show][1])
+    return qs.order_by("-pinned", "-last_posted_at", "-id")
+
+
+def topics_visible_to(*, viewer: Viewer, community=None, group=None) -> QuerySet[Topic]:
+    """Every topic a person may see (in a community, or a group's categories), latest first."""
+    ids = [c.pk for c in categories_visible_to(viewer=viewer, community=community,
+                                               group=group)]
+    return (Topic.objects.filter(category_id__in=ids, root__status=Post.Status.PUBLISHED)
+            .select_related("category", "category__community", "root", "last_post")
+            .order_by("-last_posted_at", "-id"))
+
+
+def topic_for_page(*, viewer: Viewer, community_slug: str, pk: int) -> Topic:
+    """The topic, or Topic.DoesNotExist for someone who may not see it."""
+    topic = (Topic.objects.select_related("category", "category__community",
+                                          "category__group", "category__mailing_list",
+                                          "root", "root__author", "accepted_answer",
+                                          "accepted_answer__author")
+             .get(pk=pk, category__community__slug=community_slug,
+                  root__status=Post.Status.PUBLISHED))
+    if not category_can_view(viewer=viewer, category=topic.category):
+        raise Topic.DoesNotExist
+    return topic
+
+
+def topic_posts(*, topic: Topic) -> QuerySet[Post]:
+    """The topic's published posts, first post included, oldest first."""
+    return (Post.objects.filter(Q(pk=topic.root_id) | Q(thread_id=topic.root_id),
+                                status=Post.Status.PUBLISHED)
+            .select_related("author", "parent").order_by("published_at", "id"))
+
+
+def topic_for_post(*, post: Post) -> Topic | None:
+    return (Topic.objects.select_related("category", "category__community",
+                                         "category__mailing_list")
+            .filter(root_id=post.thread_id or post.pk).first())
+
+
+def notifications_unread_count(*, user) -> int:
+    """Unread notifications as the bell counts them: one per topic and kind ("Ana and 3
+    others replied" is one)."""
+    return (Notification.objects.filter(user=user, read_at__isnull=True)
+            .values("topic_id", "kind").distinct().count())
+
+
+def notifications_grouped(*, user, limit: int = 200) -> list[dict]:
+    """The person's latest notifications, repeated events collapsed: one entry per topic,
+    kind and read state, newest first, with the names of who did it (latest first) and the
+    post to open (the earliest unread one, so the person reads on from there). Only topics
+    whose category they may still see."""
+    rows = list(Notification.objects.filter(user=user)
+                .select_related("topic__category__community", "topic__category__mailing_list",
+                                "topic__category__group")
+                .order_by("-created_at", "-id")[:limit])
+    viewer = viewer_for_user(user)
+    visible: dict[int, bool] = {}
+    groups: dict[tuple, dict] = {}
+    for n in rows:
+        category = n.topic.category
+        if category.pk not in visible:
+            visible[category.pk] = category_can_view(viewer=viewer, category=category)
+        if not visible[category.pk]:
+            continue
+        key = (n.topic_id, n.kind, n.read_at is None)
+        group = groups.setdefault(key, {"topic": n.topic, "kind": n.kind,
+                                        "label": n.get_kind_display(), "unread": n.read_at is None,
+                                        "names": [], "latest": n.created_at, "post_id": n.post_id,
+                                        "ids": []})
+        if n.actor_name not in group["names"]:
+            group["names"].append(n.actor_name)
+        group["post_id"] = n.post_id  # rows run newest first: this ends at the earliest
+        group["ids"].append(n.pk)
+    return list(groups.values())

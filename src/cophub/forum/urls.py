@@ -1,0 +1,35 @@
+"""/c/<community>/forum/…: categories, topics, posts (namespace `forum`). Fixed paths come
+before `<category>/`, so no category can shadow them (`new`, `t`, `p` are reserved)."""
+
+from django.urls import path
+
+from .views import manage, notifications, public
+
+app_name = "forum"
+
+P = "c/<slug:community>/forum/"
+
+urlpatterns = [
+    path("forum/notifications/", notifications.notifications_view, name="notifications"),
+    path("forum/notifications/<int:pk>/", notifications.notification_open_view,
+         name="notification_open"),
+    path("forum/notifications/badge/", notifications.notifications_badge_view,
+         name="notifications_badge"),
+    path("forum/notifications/settings/", notifications.notification_settings_view,
+         name="notification_settings"),
+    path(P, public.forum_index_view, name="index"),
+    path(P + "new/", manage.category_create_view, name="category_create"),
+    path(P + "t/<int:pk>/", public.topic_view, name="topic"),
+    path(P + "t/<int:pk>/reply/", public.reply_view, name="reply"),
+    path(P + "t/<int:pk>/answer/", public.answer_view, name="answer"),
+    path(P + "t/<int:pk>/watch/", notifications.topic_watch_view, name="topic_watch"),
+    path(P + "t/<int:pk>/moderate/", manage.topic_moderate_view, name="topic_moderate"),
+    path(P + "p/<int:post_id>/edit/", public.post_edit_view, name="post_edit"),
+    path(P + "p/<int:post_id>/history/", manage.post_history_view, name="post_history"),
+    path(P + "<slug:category>/", public.category_view, name="category"),
+    path(P + "<slug:category>/new/", public.topic_create_view, name="topic_create"),
+    path(P + "<slug:category>/watch/", notifications.category_watch_view,
+         name="category_watch"),
+    path(P + "<slug:category>/settings/", manage.category_settings_view,
+         name="category_settings"),
+]

@@ -1,0 +1,109 @@
+"""The forum journeys in the browser, keyboard and axe included: a government member asks
+a question in a questions category bound to `ai@` (its subscribers get it by e-mail), a
+colleague answers on the web quoting the question, the asker accepts the answer; an
+organizer opens a category and closes a topic; a public participant finds nothing of the
+government category."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from cophub.core.access import AccessLevel
+from cophub.forum.models import Category, Topic
+from cophub.forum.services import category_save, topic_start
+from cophub.lists.models import MailingList, Subscriber, Subscription
+
+from .conftest import TOTP_SECRET
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def forum(community, organizer):
+    gov = MailingList.objects.create(
+        community=community, local_part="ai", name="AI CoP", subject_prefix="[AI CoP]",
+        audience="government", kind="discussion", archive_access_level="government")
+    subscriber = Subscriber.objects.create(email="ravi@nasa.gov", name="Ravi")
+    Subscription.objects.create(mailing_list=gov, subscriber=subscriber, via="import")
+    ask = category_save(actor=organizer, community=community, name="Ask the community",
+                        slug="ask", kind=Category.Kind.QUESTIONS, mailing_list=gov,
+                        description="Questions for the **whole** community.")
+    return {"list": gov, "ask": ask}
+
+
+def test_member_asks_colleague_answers_asker_accepts(page, assert_accessible, sign_in,
+                                                      gov_member, make_user, forum):
+    sign_in(page, gov_member.email)
+    page.goto("/c/ai-cop/")
+    page.get_by_role("link", name="Forum").click()
+    assert_accessible(page, "forum-index")
+    page.get_by_role("link", name="Ask the community").click()
+    assert_accessible(page, "forum-category")
+    page.get_by_role("link", name="Ask a question").click()
+    assert_accessible(page, "forum-new-topic")
+    page.get_by_label("Title").fill("How do you review model cards?")
+    page.get_by_label("Message").fill("We are drafting a **review checklist**.")
+    page.get_by_role("button", name="Post").click()
+    page.wait_for_load_state("load")
+    assert_accessible(page, "forum-topic")
+    assert page.get_by_role("heading", name="How do you review model cards?").is_visible()
+    assert any(m.to == ["ravi@nasa.gov"] for m in mail.outbox)
+
+    colleague = make_user("ana@nih.gov", name="Ana Analyst")
+    page.context.clear_cookies()  # sign out
+    sign_in(page, colleague.email)
+    topic = Topic.objects.get()
+    page.goto(f"/c/ai-cop/forum/t/{topic.pk}/")
+    page.get_by_role("link", name=re.compile("Quote")).first.click()
+    assert "> We are drafting" in page.get_by_label("Your reply").input_value()
+    page.get_by_label("Your reply").press("End")
+    page.get_by_label("Your reply").type("\nWe use a two-person review.")
+    page.get_by_role("button", name="Post reply").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("We use a two-person review.").is_visible()
+
+    page.context.clear_cookies()  # sign out
+    sign_in(page, gov_member.email)
+    page.goto(f"/c/ai-cop/forum/t/{topic.pk}/")
+    page.get_by_role("button", name=re.compile("Accept as the answer")).first.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", name="Accepted answer, by Ana Analyst").is_visible()
+    assert_accessible(page, "forum-topic-solved")
+
+
+def test_organizer_opens_category_and_closes_topic(page, assert_accessible, sign_in,
+                                                   organizer, forum):
+    sign_in(page, organizer.email, totp_secret=TOTP_SECRET)
+    page.goto("/c/ai-cop/forum/")
+    page.get_by_role("link", name="New category").click()
+    assert_accessible(page, "forum-category-form")
+    page.get_by_label("Name").fill("Announcements")
+    page.get_by_label("Address").fill("announcements")
+    page.get_by_label("Everyone, including visitors who are not signed in").check()
+    page.get_by_label("Organizers and the group's leads").check()
+    page.get_by_role("button", name="Open the category").click()
+    page.wait_for_load_state("load")
+    assert Category.objects.get(slug="announcements").access_level == AccessLevel.PUBLIC
+    page.get_by_role("link", name="Start a topic").click()
+    page.get_by_label("Title").fill("Welcome")
+    page.get_by_label("Message").fill("Hello, everyone.")
+    page.get_by_role("button", name="Post").click()
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Close").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("The topic is closed.").is_visible()
+    assert_accessible(page, "forum-topic-closed")
+
+
+def test_public_participant_finds_nothing_of_the_government_category(page, sign_in,
+                                                                    public_user, forum,
+                                                                    gov_member):
+    topic = topic_start(category=forum["ask"], author=gov_member, title="Internal budget",
+                        body_markdown="numbers").forum_topic
+    sign_in(page, public_user.email)
+    page.goto("/c/ai-cop/forum/")
+    assert "Ask the community" not in page.content()
+    response = page.goto(f"/c/ai-cop/forum/t/{topic.pk}/")
+    assert response.status == 404
