@@ -36,6 +36,7 @@ from cophub.conftest import _empty_cache, make_user  # noqa: F401
 from cophub.core.access import can_manage
 from cophub.events.models import Event
 from cophub.forum.models import Topic
+from cophub.forum.services import category_save, silence_set, topic_start
 from cophub.learning.models import AccessRequest, Instructor, Series
 from cophub.library.models import Resource, ResourceVersion
 from cophub.lists.models import MailingList, NewsletterIssue, Post
@@ -130,6 +131,14 @@ def world(settings, tmp_path, make_user):  # noqa: F811 — the imported fixture
     version = ResourceVersion.objects.filter(resource=resource).order_by("number").first()
     rule = DomainRule.objects.create(domain="example.org", kind="allow")
     topic = Topic.objects.filter(category__group=group).order_by("pk").first()
+    # A first post held in the group's category, and a silence, for the forum's moderators.
+    organizer = people["organizer"]
+    holding = category_save(actor=organizer, community=community, category=topic.category,
+                            hold_first_posts=True)
+    held = topic_start(category=holding, author=make_user("newcomer@va.gov"),
+                       title="Hello", body_markdown="My first post")
+    silence = silence_set(community=community, user=people["government member"],
+                          actor=organizer, days=1, reason="Cooling off")
     # The URL arguments of the management pages, by argument name and, where a name means
     # different things in different apps, by URL name. A new page with a new argument fails
     # below until it is given a real value here.
@@ -145,7 +154,8 @@ def world(settings, tmp_path, make_user):  # noqa: F811 — the imported fixture
         .order_by("pk").first().slug,
         ("communities", "pk"): membership.pk, ("accounts", "pk"): rule.pk,
         ("forum", "category"): topic.category.slug, ("forum", "pk"): topic.pk,
-        ("forum", "post_id"): topic.root_id,
+        ("forum", "post_id"): topic.root_id, ("forum:held_decide", "post_id"): held.pk,
+        ("forum:silence_lift", "pk"): silence.pk,
         ("learning:session_edit", "pk"): series.sessions.order_by("pk").first().pk,
         ("learning:instructor_edit", "pk"): Instructor.objects.order_by("pk").first().pk,
         ("learning:access_request_decide", "pk"):

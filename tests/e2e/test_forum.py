@@ -11,7 +11,7 @@ from django.core import mail
 
 from cophub.core.access import AccessLevel
 from cophub.forum.models import Category, Topic
-from cophub.forum.services import category_save, topic_start
+from cophub.forum.services import category_save, reply_create, topic_start
 from cophub.lists.models import MailingList, Subscriber, Subscription
 
 from .conftest import TOTP_SECRET
@@ -72,6 +72,17 @@ def test_member_asks_colleague_answers_asker_accepts(page, assert_accessible, si
     assert page.get_by_role("heading", name="Accepted answer, by Ana Analyst").is_visible()
     assert_accessible(page, "forum-topic-solved")
 
+    # Ana's reply told the asker (who watches their topic): the bell, then the settings.
+    page.get_by_role("link", name=re.compile("Notifications")).first.click()
+    assert_accessible(page, "forum-notifications")
+    assert page.get_by_text("Ana Analyst").first.is_visible()
+    page.get_by_role("link", name="What you follow and how we e-mail you").click()
+    assert_accessible(page, "forum-notification-settings")
+    page.locator("label", has_text="One summary e-mail a day").click()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_label("One summary e-mail a day").is_checked()
+
 
 def test_organizer_opens_category_and_closes_topic(page, assert_accessible, sign_in,
                                                    organizer, forum):
@@ -95,6 +106,34 @@ def test_organizer_opens_category_and_closes_topic(page, assert_accessible, sign
     page.wait_for_load_state("load")
     assert page.get_by_text("The topic is closed.").is_visible()
     assert_accessible(page, "forum-topic-closed")
+
+
+def test_member_flags_a_post_and_organizer_hides_it(page, assert_accessible, sign_in,
+                                                    organizer, gov_member, make_user, forum):
+    topic = topic_start(category=forum["ask"], author=gov_member, title="Vendor question",
+                        body_markdown="Which evaluation tools do you use?").forum_topic
+    seller = make_user("seller@example.gov", name="Sam Seller")
+    reply_create(topic=topic, author=seller, body_markdown="Buy our tool, contact me!")
+    sign_in(page, gov_member.email)
+    page.goto(f"/c/ai-cop/forum/t/{topic.pk}/")
+    page.get_by_role("link", name=re.compile("Flag this post by Sam Seller")).click()
+    assert_accessible(page, "forum-flag")
+    page.locator("label", has_text="Spam or advertising").click()
+    page.get_by_label(re.compile("Anything the moderators")).fill("An advert")
+    page.get_by_role("button", name="Flag the post").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("the moderators will look at this post").is_visible()
+
+    page.context.clear_cookies()
+    sign_in(page, organizer.email, totp_secret=TOTP_SECRET)
+    page.goto("/c/ai-cop/forum/moderation/")
+    assert_accessible(page, "forum-moderation")
+    assert page.get_by_text("An advert").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Hide the post")).click()
+    assert page.get_by_text("No flagged posts.").is_visible()
+    page.goto(f"/c/ai-cop/forum/t/{topic.pk}/")
+    assert "Buy our tool" not in page.content()
 
 
 def test_public_participant_finds_nothing_of_the_government_category(page, sign_in,

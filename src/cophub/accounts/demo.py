@@ -1,6 +1,7 @@
 """Demo people: organizers, leads and members spread over real agencies from the registry."""
 
 import random
+from datetime import timedelta
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -8,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import Interest, Level, RegistryDomain, Tier, User
@@ -72,6 +74,7 @@ def _agencies(context) -> list[tuple[str, str, str]]:
 
 def build(*, context) -> None:
     rng = random.Random(context["seed"])
+    now = timezone.now()
     interests = [Interest.objects.get_or_create(slug=slugify(n), defaults={"name": n})[0]
                  for n in INTERESTS]
     agencies = _agencies(context)
@@ -89,6 +92,7 @@ def build(*, context) -> None:
             tier=Tier.GOVERNMENT if gov else Tier.PUBLIC, tier_domain=domain if gov else "",
             organization=match[1] if match else "", level=match[2] if match else "",
             job_role="Community organizer" if role == "organizer" else rng.choice(ROLES),
+            date_joined=now - timedelta(days=rng.randint(400, 1500)),
         ))
     people = []
     seen = {e for e, *_ in NAMED}
@@ -103,6 +107,9 @@ def build(*, context) -> None:
             email=email, name=f"{first} {last}", password=password, tier=Tier.GOVERNMENT,
             tier_domain=domain, organization=org, level=level, job_role=rng.choice(ROLES),
             in_directory=rng.random() < 0.9,
+            # Members joined over the community's years, so none is a "new account" (the
+            # forum holds new accounts' first posts and limits their links).
+            date_joined=now - timedelta(days=rng.randint(30, 1500)),
             bio=f"{rng.choice(ROLES)} working on {rng.choice(INTERESTS).lower()}.",
         ))
     User.objects.bulk_create(named + people, batch_size=1000)

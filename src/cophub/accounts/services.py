@@ -204,9 +204,17 @@ def account_export(*, user: User) -> dict:
 EXPORT_SECTIONS: list = []
 
 
+# Callables `(user=...) -> None` that other apps append to, run inside the deletion's
+# transaction before the account goes: what must not simply cascade (posts stay in their
+# conversations, attributed to "a former member").
+BEFORE_DELETE: list = []
+
+
 @transaction.atomic
 def account_delete(*, user: User, request=None) -> None:
     """Delete the person and everything that cascades from them. The audit row keeps the
     address as label (who asked to be deleted, when) and nothing else."""
     audit_record(actor=user, verb="accounts.account.deleted", obj=user, request=request)
+    for step in BEFORE_DELETE:
+        step(user=user)
     user.delete()

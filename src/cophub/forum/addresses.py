@@ -37,8 +37,8 @@ class ReplyToken:
 
     @property
     def expired(self) -> bool:
-        days = getattr(settings, "COPHUB_REPLY_TOKEN_DAYS", 180)
-        return timezone.localdate() - self.issued > timedelta(days=days)
+        return timezone.localdate() - self.issued > timedelta(
+            days=settings.COPHUB_REPLY_TOKEN_DAYS)
 
 
 def reply_address(*, user_id: int, post_id: int, today: date | None = None) -> str:

@@ -7,10 +7,17 @@ class ForumConfig(AppConfig):
     verbose_name = "Forum"
 
     def ready(self):
-        from cophub.lists.services import address_handler_register
+        from cophub.accounts.services import EXPORT_SECTIONS
+        from cophub.lists.services import (
+            address_handler_register,
+            newsletter_discussions_register,
+        )
 
         from . import receivers  # noqa: F401 — connects to lists' post signals
         from .addresses import LOCAL_PART
+        from .selectors import forum_export, newsletter_topics
         from .services import reply_by_email
 
         address_handler_register(LOCAL_PART, reply_by_email)
+        EXPORT_SECTIONS.append(forum_export)
+        newsletter_discussions_register(newsletter_topics)

@@ -54,7 +54,7 @@ class CategoryForm(forms.ModelForm):
     class Meta:
         model = Category
         fields = ["name", "slug", "description", "kind", "group", "access_level",
-                  "posting_rule", "mailing_list", "position"]
+                  "posting_rule", "hold_first_posts", "mailing_list", "position"]
         labels = {"slug": "Address", "mailing_list": "Discussion list"}
         help_texts = {
             "slug": "Letters, numbers and hyphens; part of the category's web address.",

@@ -41,6 +41,9 @@ class Category(models.Model):
                                         on_delete=models.PROTECT,
                                         related_name="forum_category")
     position = models.PositiveSmallIntegerField(default=0)
+    hold_first_posts = models.BooleanField(
+        "hold new accounts' first posts", default=False,
+        help_text="The first post of an account less than a week old waits for a moderator.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -215,3 +218,57 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.email}"
+
+
+class Flag(models.Model):
+    """A member's report that a post does not belong (services.moderation)."""
+
+    class Reason(models.TextChoices):
+        OFF_TOPIC = "off_topic", "Off topic"
+        INAPPROPRIATE = "inappropriate", "Inappropriate or offensive"
+        SPAM = "spam", "Spam or advertising"
+        SENSITIVE = "sensitive", "Shares information that should not be here"
+        OTHER = "other", "Something else"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="forum_flags")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="forum_flags")
+    reason = models.CharField(max_length=14, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    resolution = models.CharField(max_length=8, blank=True)  # "keep" or "hide"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"],
+                                               name="forum_flag_once_per_person")]
+        indexes = [models.Index(fields=["resolved_at", "topic"]),
+                   models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.post_id})"
+
+
+class Silence(models.Model):
+    """A person may not post in a community's forum until `until` (services.moderation)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE,
+                                  related_name="forum_silences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="forum_silences")
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "user", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} silenced until {self.until:%Y-%m-%d}"
+

@@ -2,9 +2,9 @@
 
 from django.dispatch import receiver
 
-from cophub.lists.services import post_edited, post_published
+from cophub.lists.services import post_edited, post_hidden, post_published
 
-from .services import topic_post_edited, topic_post_published
+from .services import topic_post_edited, topic_post_hidden, topic_post_published
 
 
 @receiver(post_published, dispatch_uid="forum.topic_post_published")
@@ -15,3 +15,8 @@ def on_post_published(sender, post, **kwargs):
 @receiver(post_edited, dispatch_uid="forum.topic_post_edited")
 def on_post_edited(sender, post, **kwargs):
     topic_post_edited(post=post)
+
+
+@receiver(post_hidden, dispatch_uid="forum.topic_post_hidden")
+def on_post_hidden(sender, post, **kwargs):
+    topic_post_hidden(post=post)

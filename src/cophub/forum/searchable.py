@@ -7,33 +7,13 @@ level), the organizers' level: search never shows more than the pages do."""
 
 from django.urls import reverse
 
-from cophub.core.access import AccessLevel
 from cophub.lists.models import MailingList, Post
 from cophub.search.registry import Document, SearchType, Watch, register
 
 from .models import Category, Topic
+from .selectors import effective_level
 
-# Each level admits a subset of the people the levels before it admit.
-_NARROWING = [AccessLevel.PUBLIC, AccessLevel.SIGNED_IN, AccessLevel.GOVERNMENT]
 BODY_LIMIT = 30_000  # characters of posts per document: enough for ranking, bounded cost
-
-
-def effective_level(category: Category) -> str:
-    """The level that admits exactly those both the category's and its list's admit, or
-    the organizers' level where no single level does (group members who are also
-    government members)."""
-    level = category.access_level
-    ml = category.mailing_list
-    if ml is None or ml.archive_access_level == level:
-        return level
-    levels = {level, ml.archive_access_level}
-    if AccessLevel.ORGANIZERS in levels:
-        return AccessLevel.ORGANIZERS
-    if levels <= set(_NARROWING):
-        return max(levels, key=_NARROWING.index)
-    if levels - {AccessLevel.GROUP} <= {AccessLevel.PUBLIC, AccessLevel.SIGNED_IN}:
-        return AccessLevel.GROUP  # group members are signed in
-    return AccessLevel.ORGANIZERS
 
 
 def topic_document(topic: Topic) -> Document | None:

@@ -7,12 +7,23 @@ categories, so visibility is decided on the loaded rows and the topic queries fi
 visible category ids: one rule, no second SQL copy of it."""
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
-from cophub.core.access import Viewer, can_manage, can_view_object, viewer_for_user
+from cophub.core.access import (
+    AccessLevel,
+    Viewer,
+    can_manage,
+    can_view_object,
+    viewer_for_user,
+)
+from cophub.core.links import site_url
 from cophub.lists.models import Post
 
-from .models import Category, Notification, Topic
+from .models import Category, Flag, Notification, Preference, Silence, Topic, Watch
 
+# Each level admits a subset of the people the levels before it admit.
+_NARROWING = [AccessLevel.PUBLIC, AccessLevel.SIGNED_IN, AccessLevel.GOVERNMENT]
 TOPIC_FILTERS = {
     "unanswered": ("Unanswered", Q(reply_count=0)),
     "unsolved": ("Not solved", Q(accepted_answer__isnull=True)),
@@ -34,6 +45,24 @@ def categories_visible_to(*, viewer: Viewer, community=None, group=None) -> list
     if group is not None:
         qs = qs.filter(group=group)
     return [c for c in qs if category_can_view(viewer=viewer, category=c)]
+
+
+def effective_level(category: Category) -> str:
+    """The level that admits exactly those both the category's and its list's admit, or
+    the organizers' level where no single level does (group members who are also
+    government members)."""
+    level = category.access_level
+    ml = category.mailing_list
+    if ml is None or ml.archive_access_level == level:
+        return level
+    levels = {level, ml.archive_access_level}
+    if AccessLevel.ORGANIZERS in levels:
+        return AccessLevel.ORGANIZERS
+    if levels <= set(_NARROWING):
+        return max(levels, key=_NARROWING.index)
+    if levels - {AccessLevel.GROUP} <= {AccessLevel.PUBLIC, AccessLevel.SIGNED_IN}:
+        return AccessLevel.GROUP  # group members are signed in
+    return AccessLevel.ORGANIZERS
 
 
 def category_can_moderate(*, viewer: Viewer, category: Category) -> bool:
@@ -157,3 +186,73 @@ def notifications_grouped(*, user, limit: int = 200) -> list[dict]:
         group["post_id"] = n.post_id  # rows run newest first: this ends at the earliest
         group["ids"].append(n.pk)
     return list(groups.values())
+
+
+def moderation_queue(*, viewer: Viewer, community) -> dict:
+    """What waits for this person's decision in the community's forum: flagged posts (with
+    their open flags), posts held in categories bound to no list, counts of posts held on
+    bound lists (decided on the list's page), and who is silenced. Only categories the
+    person moderates (`can_manage`)."""
+    categories = [c for c in categories_visible_to(viewer=viewer, community=community)
+                  if category_can_moderate(viewer=viewer, category=c)]
+    ids = [c.pk for c in categories]
+    flags = list(Flag.objects.filter(topic__category_id__in=ids, resolved_at__isnull=True)
+                 .select_related("post__author", "topic__category", "user")
+                 .order_by("created_at"))
+    flagged: dict[int, dict] = {}
+    for flag in flags:
+        entry = flagged.setdefault(flag.post_id, {"post": flag.post, "topic": flag.topic,
+                                                  "flags": []})
+        entry["flags"].append(flag)
+    held = list(Post.objects.filter(status=Post.Status.HELD, mailing_list__isnull=True,
+                                    thread__forum_topic__category_id__in=ids)
+                .select_related("author", "thread__forum_topic__category")
+                .order_by("created_at"))
+    on_lists = [(c, Post.objects.filter(mailing_list_id=c.mailing_list_id,
+                                        status=Post.Status.HELD).count())
+                for c in categories if c.mailing_list_id]
+    silences = list(Silence.objects.filter(community=community, lifted_at__isnull=True,
+                                           until__gt=timezone.now())
+                    .select_related("user", "by").order_by("until"))
+    return {"categories": categories, "flagged": list(flagged.values()), "held": held,
+            "held_on_lists": [(c, n) for c, n in on_lists if n], "silences": silences}
+
+
+def forum_export(*, user) -> dict:
+    """The person's part of the forum for their data export: their posts in topics (with
+    the topic and category), what they follow, their e-mail setting and their flags."""
+    posts = (Post.objects.filter(author=user, thread__forum_topic__isnull=False)
+             .select_related("thread__forum_topic__category").order_by("created_at"))
+    preference = Preference.objects.filter(user=user).values_list("email", flat=True).first()
+    return {"forum": {
+        "posts": [{"topic": p.thread.forum_topic.title,
+                   "category": p.thread.forum_topic.category.name,
+                   "written": p.created_at.isoformat(), "status": p.status,
+                   "edited": p.edited_at.isoformat() if p.edited_at else None,
+                   "text": p.body_markdown or p.body_text} for p in posts],
+        "following": [{"category": w.category.name if w.category_id else None,
+                       "topic": w.topic.title if w.topic_id else None, "level": w.level}
+                      for w in Watch.objects.filter(user=user)
+                      .select_related("category", "topic")],
+        "email": preference or Preference.Email.IMMEDIATELY,
+        "flags": [{"post": f.post_id, "reason": f.reason, "note": f.note,
+                   "at": f.created_at.isoformat()}
+                  for f in Flag.objects.filter(user=user).order_by("created_at")],
+    }}
+
+
+def newsletter_topics(*, community_id: int, since, now, allows, viewer) -> list[tuple]:
+    """New topics of categories bound to no list, for the newsletter's "new discussions"
+    (lists.services.discussions): those every recipient may see (`allows` on the category's
+    level and group) and, for a preview, the previewing person too."""
+    categories = [c for c in Category.objects.filter(community_id=community_id,
+                                                     mailing_list__isnull=True)
+                  if allows(c.access_level, c.group_id)
+                  and (viewer is None or category_can_view(viewer=viewer, category=c))]
+    topics = (Topic.objects.filter(category__in=categories, root__status=Post.Status.PUBLISHED,
+                                   root__published_at__gt=since, root__published_at__lte=now)
+              .select_related("category__community", "root")
+              .order_by("-root__published_at", "-id")[:20])
+    return [(t.root.published_at, t.title,
+             site_url(reverse("forum:topic", args=[t.category.community.slug, t.pk])),
+             f"in {t.category.name}") for t in topics]

@@ -269,6 +269,9 @@ class Post(models.Model):
         PUBLISHED = "published", "Published"
         REJECTED = "rejected", "Rejected"
         DISCARDED = "discarded", "Discarded"
+        # Taken out of the archive, the forum and search after flags or by a moderator
+        # (forum.services.moderation); a moderator may publish it again.
+        HIDDEN = "hidden", "Hidden pending review"
 
     class Source(models.TextChoices):
         WEB = "web", "Web"

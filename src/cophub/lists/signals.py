@@ -8,3 +8,7 @@ post_published = Signal()
 
 post_edited = Signal()
 """A published post's text changed (`post_edit`): `post=`."""
+
+post_hidden = Signal()
+"""A post was hidden or published again after being hidden (`post_hide`, `post_restore`):
+`post=` (its status says which)."""

@@ -357,6 +357,12 @@ COPHUB_MAIL_CONNECTIONS = int(env("COPHUB_MAIL_CONNECTIONS", "4"))
 COPHUB_MAIL_UNCONFIRMED = env("COPHUB_MAIL_UNCONFIRMED", "sent")
 # Bounce score at which a subscription's delivery is disabled (hard bounce 1, soft 0.5),
 # and the days after which an old score no longer counts.
+# The forum: how long a notification's personal reply address works, and posting limits
+# per person per 10 minutes (new accounts: less than a week old).
+COPHUB_REPLY_TOKEN_DAYS = int(env("COPHUB_REPLY_TOKEN_DAYS", "180"))
+COPHUB_FORUM_POSTS_PER_10_MIN = int(env("COPHUB_FORUM_POSTS_PER_10_MIN", "20"))
+COPHUB_FORUM_NEW_ACCOUNT_POSTS_PER_10_MIN = int(
+    env("COPHUB_FORUM_NEW_ACCOUNT_POSTS_PER_10_MIN", "5"))
 COPHUB_BOUNCE_THRESHOLD = float(env("COPHUB_BOUNCE_THRESHOLD", "5"))
 COPHUB_BOUNCE_STALE_DAYS = int(env("COPHUB_BOUNCE_STALE_DAYS", "7"))
 

@@ -3,7 +3,9 @@ show the same threads), a category for each practice area with a year of convers
 questions category with answered and unanswered questions.
 
 Topics and replies are written through the services, as people would write them, then
-dated back over the past year (a demo that is all "posted a minute ago" shows nothing)."""
+dated back over the past year (a demo that is all "posted a minute ago" shows nothing).
+One reply, a vendor's sales pitch, has been flagged by two members and waits in the
+moderators' queue."""
 
 from datetime import timedelta
 
@@ -18,12 +20,13 @@ from ..services import (
     answer_accept,
     category_save,
     notifications_fanout,
+    post_flag,
     reply_create,
     topic_refresh,
     topic_start,
     watch_set,
 )
-from .content import PRACTICE_AREA_TOPICS, QUESTIONS
+from .content import FLAGGED_REPLY, PRACTICE_AREA_TOPICS, QUESTIONS
 
 
 def already_loaded() -> bool:
@@ -46,7 +49,7 @@ def build(*, context) -> None:
         actor=organizer, community=ai, name="Ask the community", slug="ask",
         kind=Category.Kind.QUESTIONS, access_level=AccessLevel.SIGNED_IN, position=2,
         description="Ask a practical question; mark the reply that solved it.")
-    dated = []  # (topic, start) to date back once everything is written
+    written: dict[str, list[Topic]] = {}
     groups = {g.slug: g for g in Group.objects.filter(community=ai,
                                                       slug__in=PRACTICE_AREA_TOPICS)}
     for position, (slug, topics) in enumerate(PRACTICE_AREA_TOPICS.items(), start=10):
@@ -64,15 +67,16 @@ def build(*, context) -> None:
                 group=group, state=Membership.State.ACTIVE).select_related("user")]
         for title, body, replies in topics:
             topic = _conversation(rng, category, authors, title, body, replies)
-            dated.append((topic, now - timedelta(days=rng.randint(3, 360))))
+            _date_back(rng, [(topic, now - timedelta(days=rng.randint(3, 360)))], now)
+            written.setdefault(slug, []).append(topic)
     for title, body, replies, accepted in QUESTIONS:
         topic = _conversation(rng, questions, government, title, body, replies)
         if accepted is not None:
             answer = (Post.objects.filter(thread_id=topic.root_id).exclude(pk=topic.root_id)
                       .order_by("id")[accepted])
             answer_accept(topic=topic, post=answer, actor=topic.root.author)
-        dated.append((topic, now - timedelta(days=rng.randint(1, 300))))
-    _date_back(rng, dated, now)
+        _date_back(rng, [(topic, now - timedelta(days=rng.randint(1, 300)))], now)
+    _flagged(rng, written, government)
     _notify_in_site(people["member"], now)
     out = context["out"]
     out.write(f"forum: {Category.objects.count()} categories, "
@@ -93,7 +97,8 @@ def _conversation(rng, category, authors, title, body, replies) -> Topic:
 
 
 def _date_back(rng, dated, now) -> None:
-    """Each conversation starts on its day; replies follow within hours or days."""
+    """Each conversation starts on its day; replies follow within hours or days. Done as
+    each is written, so no demo member is over the forum's posting limit."""
     posts, topics = [], []
     for topic, start in dated:
         when = start
@@ -129,3 +134,13 @@ def _notify_in_site(member, now) -> None:
         n.created_at = published[n.post_id]
         n.read_at = n.created_at if n.created_at < now - timedelta(days=14) else None
     Notification.objects.bulk_update(rows, ["created_at", "read_at"], batch_size=500)
+
+
+def _flagged(rng, written, government) -> None:
+    slug, index, text, reason = FLAGGED_REPLY
+    topic = written[slug][index]
+    vendor, *flaggers = rng.sample(government, 3)
+    post = reply_create(topic=topic, author=vendor, body_markdown=text)
+    for person in flaggers:
+        post_flag(post=post, user=person, reason=reason,
+                  note="A sales pitch, not an answer.")

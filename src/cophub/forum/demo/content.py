@@ -777,3 +777,16 @@ QUESTIONS: list[tuple[str, str, list[str], int | None]] = [
         None,
     ),
 ]
+
+# A reply two members flagged as advertising, waiting in the moderators' queue:
+# (practice-area slug, topic index in PRACTICE_AREA_TOPICS[slug], reply, flag reason).
+FLAGGED_REPLY: tuple[str, int, str, str] = (
+    "generative-ai",
+    3,
+    (
+        "Great thread! Our platform evaluates RAG pipelines against any policy corpus in "
+        "minutes, with dashboards your leadership will love. We already support several "
+        "agencies. Contact me for a demo and a special public-sector price."
+    ),
+    "spam",
+)

@@ -6,6 +6,7 @@
 - `notifications` — watching, the notification fan-out of each post, e-mail at once or in a
   daily summary, marking read, e-mail preferences
 - `replies` — replies by e-mail to a notification's personal reply address
+- `moderation` — flags and hiding, held first posts, silencing, posting and link limits
 
 Messages are written by `lists.services` (one store, ADR 0009): a topic in a category bound
 to a list is a thread on that list, delivered to its subscribers under the list's
@@ -14,6 +15,15 @@ moderation; elsewhere the post belongs to no list. Services raise `ForumError` (
 
 from ..exceptions import ForumError, NotAllowed
 from .categories import category_save
+from .moderation import (
+    FLAGS_TO_HIDE,
+    flags_resolve,
+    held_post_decide,
+    post_flag,
+    silence_lift,
+    silence_of,
+    silence_set,
+)
 from .notifications import (
     NOTIFICATION_GATE,
     notifications_fanout,
@@ -32,6 +42,7 @@ from .topics import (
     reply_create,
     topic_moderate,
     topic_post_edited,
+    topic_post_hidden,
     topic_post_published,
     topic_refresh,
     topic_start,
@@ -44,7 +55,9 @@ __all__ = [
     "NOTIFICATION_GATE", "notifications_fanout", "notifications_fanout_task",
     "notifications_mark_read", "preference_set", "summaries_send", "watch_level", "watch_set",
     "reply_by_email",
+    "FLAGS_TO_HIDE", "flags_resolve", "held_post_decide", "post_flag", "silence_lift",
+    "silence_of", "silence_set",
     "answer_accept", "forum_post_edit", "reply_check", "reply_create", "topic_moderate",
-    "topic_post_edited", "topic_post_published", "topic_refresh", "topic_start",
-    "topic_title_from_subject",
+    "topic_post_edited", "topic_post_hidden", "topic_post_published", "topic_refresh",
+    "topic_start", "topic_title_from_subject",
 ]

@@ -13,8 +13,10 @@ from .topics import topic_title_from_subject
 
 # --- Categories ------------------------------------------------------------------------------
 
+RESERVED_SLUGS = frozenset({"new", "t", "p", "g", "moderation"})  # fixed paths in urls.py
+
 CATEGORY_FIELDS = ("name", "slug", "description", "kind", "access_level", "posting_rule",
-                   "group", "mailing_list", "position")
+                   "group", "mailing_list", "position", "hold_first_posts")
 
 
 @transaction.atomic
@@ -54,6 +56,8 @@ def category_save(*, actor, community, category: Category | None = None, **field
                          "category between groups; a group's leads add its categories.")
     if (category.posting_rule == Category.PostingRule.GROUP and group_id is None):
         raise ForumError("“Members of the group” needs the category to belong to a group.")
+    if category.slug in RESERVED_SLUGS:
+        raise ForumError(f"“{category.slug}” is reserved by the site. Choose another address.")
     if Category.objects.filter(community=community, slug=category.slug).exclude(
             pk=category.pk).exists():
         raise ForumError(f"Another category of {community} already has the address "

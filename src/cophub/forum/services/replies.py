@@ -20,6 +20,7 @@ from cophub.lists.models import Post
 from ..addresses import reply_token_read
 from ..exceptions import ForumError
 from ..selectors import topic_for_post
+from .moderation import posting_check
 from .topics import reply_check
 
 
@@ -50,10 +51,13 @@ def reply_by_email(*, inbound, message, extension: str, authentication) -> str:
             f"{url}")
     try:
         reply_check(topic=topic, author=user)
+        hold = posting_check(author=user, category=topic.category,
+                             body=lists.post_parse(message).body_text)
         reply = lists.post_receive_reply(
             mailing_list=topic.category.mailing_list, parent=post, author=user,
             message=message, inbound=inbound, authentication=authentication,
             via_forum=topic.category.mailing_list_id is not None,
+            held_reason=hold if topic.category.mailing_list_id is None else "",
             audit_scope=topic.category.community.slug)
     except (ForumError, lists.ListError) as exc:
         raise lists.AddressRefused(f"{exc} The topic: {url}") from exc

@@ -17,6 +17,7 @@ from cophub.lists.models import MailingList, Post
 from ..exceptions import ForumError, NotAllowed
 from ..models import Category, Notification, Topic
 from ..selectors import category_can_moderate, category_post_refusal
+from .moderation import posting_check
 from .notifications import delivery_start
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*:\s*)+", re.IGNORECASE)
@@ -60,12 +61,18 @@ def topic_start(*, category: Category, author, title: str, body_markdown: str) -
     the topic appears when a moderator approves it). Returns the post; its topic is
     `post.forum_topic` once published. Raises NotAllowed or ForumError."""
     _post_check(author, category)
+    hold = posting_check(author=author, category=category, body=body_markdown)
     ml = category.mailing_list
     post = _posted(lambda: lists.post_compose(
         mailing_list=ml, author=author, subject=title, body_markdown=body_markdown,
-        via_forum=ml is not None, audit_scope=category.community.slug))
-    if post.status == Post.Status.PUBLISHED and ml is None:
-        _topic_create(category, post)
+        via_forum=ml is not None, held_reason=hold if ml is None else "",
+        audit_scope=category.community.slug))
+    if ml is None:
+        # Held or not, the topic exists (hidden until its first post is published); the
+        # publication's signal came before it, so its notifications start here.
+        topic = _topic_create(category, post)
+        if post.status == Post.Status.PUBLISHED:
+            delivery_start(post=post, topic=topic)
     topic = Topic.objects.filter(root=post).first()
     if topic is not None:
         audit_record(actor=author, verb="forum.topic.created", obj=topic,
@@ -91,6 +98,7 @@ def reply_create(*, topic: Topic, author, body_markdown: str,
                                          "root").get(pk=topic.pk)
     category = topic.category
     reply_check(topic=topic, author=author)
+    hold = posting_check(author=author, category=category, body=body_markdown)
     if parent is None:
         parent = topic.root
     elif (parent.thread_id or parent.pk) != topic.root_id or parent.status != Post.Status.PUBLISHED:
@@ -99,6 +107,7 @@ def reply_create(*, topic: Topic, author, body_markdown: str,
         mailing_list=category.mailing_list, author=author,
         subject=lists.reply_subject(topic.root.subject), body_markdown=body_markdown,
         parent=parent, via_forum=category.mailing_list_id is not None,
+        held_reason=hold if category.mailing_list_id is None else "",
         audit_scope=category.community.slug))
 
 
@@ -110,23 +119,21 @@ def _topic_create(category: Category, root: Post) -> Topic:
         "created_at": root.published_at or timezone.now()})
     if created:
         topic_refresh(topic=topic)  # replies published before their thread's start
-        delivery_start(post=root, topic=topic)
     return topic
 
 
 def topic_post_published(*, post: Post) -> None:
     """Keep topics in step with a newly published post: a thread's first post on a bound
-    list starts a topic; a reply updates its topic's count and latest post. Posts outside
-    lists start their topics in `topic_start`, which knows the category."""
+    list starts a topic; a reply updates its topic's count and latest post; either starts
+    the post's notifications. Posts outside lists get their topic in `topic_start`, which
+    knows the category (held or not: a held first post's topic shows once it is approved,
+    and its notifications start here then)."""
     root_id = post.thread_id or post.pk
-    if root_id == post.pk:
-        if post.mailing_list_id is None:
-            return
+    topic = Topic.objects.filter(root_id=root_id).first()
+    if topic is None and root_id == post.pk and post.mailing_list_id is not None:
         category = Category.objects.filter(mailing_list_id=post.mailing_list_id).first()
         if category is not None:
-            _topic_create(category, post)
-        return
-    topic = Topic.objects.filter(root_id=root_id).first()
+            topic = _topic_create(category, post)
     if topic is not None:
         topic_refresh(topic=topic)
         delivery_start(post=post, topic=topic)
@@ -140,6 +147,13 @@ def topic_refresh(*, topic: Topic) -> None:
     Topic.objects.filter(pk=topic.pk).update(
         reply_count=count, last_post_id=last["id"] if last else topic.root_id,
         last_posted_at=last["published_at"] if last else topic.last_posted_at)
+
+
+def topic_post_hidden(*, post: Post) -> None:
+    """A post hidden or published again: its topic's count and latest post follow."""
+    topic = Topic.objects.filter(root_id=post.thread_id or post.pk).first()
+    if topic is not None:
+        topic_refresh(topic=topic)
 
 
 def topic_post_edited(*, post: Post) -> None:

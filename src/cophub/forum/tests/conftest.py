@@ -17,6 +17,14 @@ lead = lists_fixtures.lead
 no_dns = lists_fixtures.no_dns
 
 
+@pytest.fixture(autouse=True)
+def generous_posting_limits(settings):
+    """Fixtures post many times in a second from brand-new accounts; the limits have their
+    own tests (test_moderation)."""
+    settings.COPHUB_FORUM_POSTS_PER_10_MIN = 1000
+    settings.COPHUB_FORUM_NEW_ACCOUNT_POSTS_PER_10_MIN = 1000
+
+
 @pytest.fixture
 def make_category(community, organizer):
     def make(slug: str = "general", *, name: str = "", actor=None, **fields) -> Category:

@@ -6,7 +6,7 @@ import pytest
 from cophub.communities.selectors import viewer_for
 from cophub.core.access import ANONYMOUS, AccessLevel
 from cophub.forum.models import Category
-from cophub.forum.searchable import effective_level
+from cophub.forum.selectors import effective_level
 from cophub.forum.services import category_save, reply_create, topic_start
 from cophub.lists.models import MailingList
 from cophub.search.selectors import search_run

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cophub.communities.models import Community
-from cophub.core.access import CREATE, can_manage
+from cophub.core.access import CREATE, AccessLevel, can_manage
 from cophub.core.markdown import render_markdown
 from cophub.lists.models import Post
 from cophub.lists.selectors import list_shows_addresses, post_body_html, post_reply_split
@@ -96,7 +96,8 @@ def category_view(request, community, category):
         "can_post": selectors.category_can_post(viewer=viewer, category=category),
         "refusal": selectors.category_post_refusal(viewer=viewer, category=category),
         "can_moderate": selectors.category_can_moderate(viewer=viewer, category=category),
-        "watch": _watch_control(request, category=category)})
+        "watch": _watch_control(request, category=category),
+        "feed": selectors.effective_level(category) == AccessLevel.PUBLIC})
 
 
 def topic_view(request, community, pk):

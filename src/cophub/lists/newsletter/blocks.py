@@ -24,6 +24,7 @@ from cophub.learning.models import Session
 from cophub.library.models import Resource
 
 from ..models import MailingList, NewsletterIssue, Post
+from ..services import newsletter_discussion_sources
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
@@ -195,10 +196,16 @@ def _new_discussions(ctx: BlockContext, count: int) -> list[BlockItem]:
         qs = qs.filter(visible_q(ctx.viewer, prefix="mailing_list__archive_", group_field=None)
                        | _group_archive_q_viewer(ctx.viewer))
     qs = qs.select_related("mailing_list").order_by("-published_at", "-id")
-    return [BlockItem(title=p.subject,
-                      url=site_url(reverse("lists:archive_post",
-                                            args=[p.mailing_list.local_part, p.pk])),
-                      detail=f"on {p.mailing_list.name}") for p in qs[:count]]
+    found = [(p.published_at, p.subject,
+              site_url(reverse("lists:archive_post", args=[p.mailing_list.local_part, p.pk])),
+              f"on {p.mailing_list.name}") for p in qs[:count]]
+    # Threads outside lists (the forum's), each source filtered by the same audience.
+    for source in newsletter_discussion_sources():
+        found += source(community_id=ctx.issue.community_id, since=ctx.since, now=ctx.now,
+                        allows=ctx.audience.allows, viewer=ctx.viewer)[:count]
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [BlockItem(title=title, url=url, detail=detail)
+            for _, title, url, detail in found[:count]]
 
 
 def _group_archive_q(audience: Audience) -> Q:

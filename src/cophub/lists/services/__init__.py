@@ -10,6 +10,7 @@ apps, views, inbound mail and tests import from here):
 - `digests` — daily and weekly digests
 - `throttle` — the one per-address limit on automatic mail (confirmations, replies)
 - `handlers` — addresses under the list domain that other apps answer (`reply+…@`)
+- `discussions` — other apps' threads for the newsletter's "new discussions" block
 
 Also here for other apps: `list_domain`, and `post_parse` (what a received message says:
 sender, subject, text, threading headers).
@@ -26,7 +27,7 @@ from ..exceptions import (
     NotSubscribed,
 )
 from ..mailparse import post_parse
-from ..signals import post_edited, post_published
+from ..signals import post_edited, post_hidden, post_published
 from .configuration import mailing_list_save
 from .delivery import (
     list_headers,
@@ -37,14 +38,18 @@ from .delivery import (
     unsubscribe_url,
 )
 from .digests import digest_fanout, digest_fanout_task, digests_build
+from .discussions import newsletter_discussion_sources, newsletter_discussions_register
 from .handlers import AddressRefused, address_handler_register
 from .owners import list_notify_owners
 from .posting import (
     post_compose,
     post_edit,
+    post_hide,
     post_moderate,
     post_receive,
     post_receive_reply,
+    post_restore,
+    posts_anonymize,
     reply_subject,
 )
 from .subscriptions import (
@@ -70,11 +75,12 @@ __all__ = [
     "list_headers", "post_fanout", "post_fanout_task", "recipient_headers",
     "unsubscribe_token_read", "unsubscribe_url",
     "digest_fanout", "digest_fanout_task", "digests_build",
+    "newsletter_discussion_sources", "newsletter_discussions_register",
     "AddressRefused", "address_handler_register", "list_domain", "post_parse",
     "list_notify_owners",
-    "post_compose", "post_edit", "post_moderate", "post_receive", "post_receive_reply",
-    "reply_subject",
-    "post_edited", "post_published",
+    "post_compose", "post_edit", "post_hide", "post_moderate", "post_receive",
+    "post_receive_reply", "post_restore", "posts_anonymize", "reply_subject",
+    "post_edited", "post_hidden", "post_published",
     "confirmation_confirm", "confirmation_find", "email_normalize", "list_accepts_address",
     "subscriber_get_or_create", "subscriber_link_user", "subscription_cancel",
     "subscription_enable", "subscription_request", "subscription_update",

@@ -22,7 +22,7 @@ from ..exceptions import ListError, NotAllowed
 from ..mailparse import html_to_text, post_parse, reply_split
 from ..models import AllowedSender, MailingList, Post, PostRevision, Subscription
 from ..selectors import list_can_manage
-from ..signals import post_edited, post_published
+from ..signals import post_edited, post_hidden, post_published
 from .delivery import post_fanout_task
 from .owners import list_notify_owners
 from .subscriptions import verified_user_for
@@ -318,14 +318,16 @@ REPLY_TEXT_MAX = 50_000
 
 def post_receive_reply(*, mailing_list: MailingList | None, parent: Post, author,
                        message: Message, inbound=None, authentication=None,
-                       via_forum: bool = False, audit_scope: str = "") -> Post:
+                       via_forum: bool = False, held_reason: str = "",
+                       audit_scope: str = "") -> Post:
     """A reply by e-mail to `parent`, from `author` (the caller has matched the sender to
     the account: the forum's per-recipient reply addresses), stored as its own words only:
     the quoted text, the "On … wrote:" line and the signature are left out (the sender's
     whole message stays in the inbound row). HTML-only mail is turned into text. On a list
     the list's rules apply as for any post, `via_forum` as in `_decision`; outside lists it
-    is published. The same Message-ID again returns the first post, so reprocessing a
-    message after a crash posts nothing twice. Raises NotAllowed or ListError."""
+    is published, or held with `held_reason`. The same Message-ID again returns the first
+    post, so reprocessing a message after a crash posts nothing twice. Raises NotAllowed or
+    ListError."""
     parsed = post_parse(message)
     lookup = {"mailing_list": mailing_list, "message_id": parsed.message_id}
     existing = Post.objects.filter(**lookup).first()
@@ -348,7 +350,8 @@ def post_receive_reply(*, mailing_list: MailingList | None, parent: Post, author
                                                       status=status, reason=reason,
                                                       authentication=authentication)
             else:
-                status, reason = Post.Status.PUBLISHED, ""
+                status = Post.Status.HELD if held_reason else Post.Status.PUBLISHED
+                reason = held_reason[:300]
             post = Post(
                 mailing_list=mailing_list, status=status, held_reason=reason,
                 source=Post.Source.EMAIL, author=author,
@@ -368,16 +371,22 @@ def post_receive_reply(*, mailing_list: MailingList | None, parent: Post, author
 
 
 @transaction.atomic
-def post_moderate(*, post: Post, actor, action: str, reason: str = "") -> Post:
+def post_moderate(*, post: Post, actor, action: str, reason: str = "",
+                  as_moderator: bool = False, audit_scope: str = "") -> Post:
     """Decide a held post: approve (publish), approve_whitelist (publish, and the sender's
     later posts skip moderation), reject (the sender is told `reason`) or discard (nobody
-    is told). Raises NotAllowed for a non-moderator, ListError if already decided."""
+    is told). Raises NotAllowed for a non-moderator, ListError if already decided. A post
+    outside lists is decided by whoever the caller vouches for (`as_moderator`: the forum
+    asked its category's moderators), and approve_whitelist does not apply to it."""
     if action not in MODERATE_ACTIONS:
         raise ListError(f"“{action}” is not a moderation action.")
     post = (Post.objects.select_for_update(of=("self",)).select_related("mailing_list__community")
             .get(pk=post.pk))
     ml = post.mailing_list
-    if not list_can_manage(user=actor, mailing_list=ml):
+    if ml is None:
+        if not as_moderator or action == "approve_whitelist":
+            raise NotAllowed("Only the forum's moderators can decide this post.")
+    elif not list_can_manage(user=actor, mailing_list=ml):
         raise NotAllowed(f"Only the owners of {ml.address} can moderate its posts.")
     if post.status != Post.Status.HELD:
         raise ListError(f"This post was already decided ({post.get_status_display().lower()}).")
@@ -395,17 +404,66 @@ def post_moderate(*, post: Post, actor, action: str, reason: str = "") -> Post:
         post.status = Post.Status.REJECTED
         post.reject_reason = (reason or "").strip()
         post.save(update_fields=[*fields, "status", "reject_reason"])
-        mail_enqueue_template(
-            to=post.sender_email, template_prefix="lists/email/post_rejected",
-            context={"post": post, "mailing_list": ml, "reason": post.reject_reason,
-                     "owner_address": ml.companion("owner")},
-            from_email=ml.companion("owner"),
-            headers={"X-Loop": ml.address, "Auto-Submitted": "auto-replied"})
+        if ml is not None:
+            mail_enqueue_template(
+                to=post.sender_email, template_prefix="lists/email/post_rejected",
+                context={"post": post, "mailing_list": ml, "reason": post.reject_reason,
+                         "owner_address": ml.companion("owner")},
+                from_email=ml.companion("owner"),
+                headers={"X-Loop": ml.address, "Auto-Submitted": "auto-replied"})
+        else:
+            mail_enqueue_template(
+                to=post.sender_email, template_prefix="lists/email/post_rejected_forum",
+                context={"post": post, "reason": post.reject_reason})
         verb = "rejected"
     else:
         post.status = Post.Status.DISCARDED
         post.save(update_fields=[*fields, "status"])
         verb = "discarded"
-    audit_record(actor=actor, verb=f"lists.post.{verb}", obj=post, scope=ml.community.slug,
-                 data={"action": action, "reason": reason[:500]})
+    audit_record(actor=actor, verb=f"lists.post.{verb}", obj=post,
+                 scope=_scope(post, audit_scope), data={"action": action, "reason": reason[:500]})
     return post
+
+
+@transaction.atomic
+def post_hide(*, post: Post, reason: str, audit_scope: str = "") -> Post:
+    """Take a published post out of the archive, the forum and search, pending review (the
+    caller decided: flags, a moderator). Copies already mailed stay as sent."""
+    post = Post.objects.select_for_update(of=("self",)).select_related(
+        "mailing_list__community").get(pk=post.pk)
+    if post.status != Post.Status.PUBLISHED:
+        return post
+    post.status = Post.Status.HIDDEN
+    post.held_reason = reason[:300]
+    post.save(update_fields=["status", "held_reason"])
+    post_hidden.send(sender=Post, post=post)
+    audit_record(actor=None, verb="lists.post.hidden", obj=post,
+                 scope=_scope(post, audit_scope), data={"reason": reason[:300]})
+    return post
+
+
+@transaction.atomic
+def post_restore(*, post: Post, audit_scope: str = "") -> Post:
+    """Publish a hidden post again, as it was (its date and place in the thread kept)."""
+    post = Post.objects.select_for_update(of=("self",)).select_related(
+        "mailing_list__community").get(pk=post.pk)
+    if post.status != Post.Status.HIDDEN:
+        return post
+    post.status = Post.Status.PUBLISHED
+    post.held_reason = ""
+    post.save(update_fields=["status", "held_reason"])
+    post_hidden.send(sender=Post, post=post)
+    audit_record(actor=None, verb="lists.post.restored", obj=post,
+                 scope=_scope(post, audit_scope), data={})
+    return post
+
+
+FORMER_MEMBER = "A former member"
+
+
+def posts_anonymize(*, user) -> int:
+    """Before an account is deleted: its posts stay in their conversations (others replied
+    to them), attributed to "a former member", without its name or address. Returns how
+    many posts."""
+    return Post.objects.filter(author=user).update(
+        sender_name=FORMER_MEMBER, sender_email="", author=None)
