@@ -27,7 +27,7 @@ def topic_document(topic: Topic) -> Document | None:
         size += len(text)
         if size > BODY_LIMIT:
             break
-    facets = {"category": [category.name]}
+    facets = {"category": [category.name], "community": [category.community.name]}
     if category.is_questions:
         facets["answered"] = ["Solved" if topic.accepted_answer_id else "Not solved"]
     return Document(
@@ -55,7 +55,8 @@ def _topic_of_post(post: Post) -> list[int]:
 
 register(SearchType(
     name="topic", label="Forum topics", singular="Forum topic", model=Topic,
-    document=topic_document, facets={"category": "Category", "answered": "Answered"},
+    document=topic_document,
+    facets={"community": "Community", "category": "Category", "answered": "Answered"},
     queryset=_topics,
     watch=(Watch(Post, _topic_of_post),
            Watch(Category, lambda category: list(category.topics.values_list("pk", flat=True))),

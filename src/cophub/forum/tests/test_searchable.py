@@ -2,6 +2,7 @@
 (and, for a bound category, the list archive's), with counts and facets that agree."""
 
 import pytest
+from django.urls import reverse
 
 from cophub.communities.selectors import viewer_for
 from cophub.core.access import ANONYMOUS, AccessLevel
@@ -56,3 +57,21 @@ def test_effective_level_is_never_wider_than_either(category_level, archive_leve
     category = Category(access_level=category_level,
                         mailing_list=MailingList(archive_access_level=archive_level))
     assert effective_level(category) == expected
+
+
+def test_similar_topics_while_writing_show_only_what_the_writer_may_see(
+        client, make_category, questions, gov_member, public_user, organizer):
+    gov = make_category("gov", access_level=AccessLevel.GOVERNMENT)
+    topic_start(category=questions, author=gov_member, title="How to evaluate chatbot accuracy",
+                body_markdown="We need a test set for our chatbot.")
+    topic_start(category=gov, author=organizer, title="Chatbot accuracy budget memo",
+                body_markdown="internal")
+    search_index_rebuild(type_names=["topic"])
+    url = reverse("forum:similar", args=["ai-cop", "ask"])
+    client.force_login(public_user)
+    html = client.get(url, {"title": "chatbot accuracy evaluation"}).content.decode()
+    assert "How to evaluate chatbot accuracy" in html and "budget memo" not in html
+    client.force_login(gov_member)
+    html = client.get(url, {"title": "chatbot accuracy evaluation"}).content.decode()
+    assert "budget memo" in html
+    assert client.get(url, {"title": "chat"}).content.decode().strip() == ""

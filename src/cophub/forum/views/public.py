@@ -18,6 +18,7 @@ from cophub.core.access import CREATE, AccessLevel, can_manage
 from cophub.core.markdown import render_markdown
 from cophub.lists.models import Post
 from cophub.lists.selectors import list_shows_addresses, post_body_html, post_reply_split
+from cophub.search.selectors import search_run
 
 from .. import selectors, services
 from ..exceptions import ForumError
@@ -202,6 +203,24 @@ def _watch_control(request, *, category=None, topic=None) -> dict | None:
 
 # --- Writing ---------------------------------------------------------------------------------
 
+SIMILAR_COUNT = 5
+
+
+def similar_topics_view(request, community, category):
+    """While someone writes a new topic: the closest existing topics of the community (the
+    site's hybrid search, semantic neighbours included, as the person may see them), so
+    they find an answer before asking again. A fragment for htmx."""
+    category = _category(request, community, category)
+    title = (request.GET.get("title") or "").strip()[:300]
+    hits = []
+    if len(title) >= 8:
+        results = search_run(viewer=request.viewer, query=title, types=["topic"],
+                             facets={"community": [category.community.name]},
+                             per_page=SIMILAR_COUNT)
+        hits = results.hits
+    return render(request, "forum/partials/_similar.html", {"hits": hits, "title": title})
+
+
 @login_required
 def topic_create_view(request, community, category):
     category = _category(request, community, category)
@@ -210,6 +229,10 @@ def topic_create_view(request, community, category):
         messages.error(request, refusal)
         return redirect("forum:category", category.community.slug, category.slug)
     form = TopicForm(request.POST or None)
+    form.fields["title"].widget.attrs.update({
+        "hx-get": reverse("forum:similar", args=[category.community.slug, category.slug]),
+        "hx-trigger": "keyup changed delay:600ms", "hx-target": "#similar-topics",
+        "hx-swap": "innerHTML", "aria-describedby": "similar-topics"})
     if request.method == "POST" and form.is_valid():
         try:
             post = services.topic_start(category=category, author=request.user,
