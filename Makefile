@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COPHUB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import bench-fanout bench-mail-crash bench-inbound clean
+.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import bench-fanout bench-mail-crash bench-inbound bench-forum clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ services:
 test: assets services lint
 	bash scripts/run_tests.sh
 
-bench: bench-pages bench-demo bench-registration bench-events bench-import bench-search-quality bench-search bench-fanout bench-mail-crash bench-inbound
+bench: bench-pages bench-demo bench-registration bench-events bench-import bench-search-quality bench-search bench-fanout bench-mail-crash bench-inbound bench-forum
 
 bench-pages: assets services
 	$(BIN)/python bench/pages.py
@@ -74,6 +74,9 @@ bench-mail-crash: install services
 
 bench-inbound: install services
 	$(BIN)/python bench/inbound.py
+
+bench-forum: assets services
+	$(BIN)/python bench/forum.py
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles src/cophub/static/vendor

@@ -14,10 +14,11 @@ class ForumConfig(AppConfig):
         )
 
         from . import receivers  # noqa: F401 — connects to lists' post signals
-        from .addresses import LOCAL_PART
+        from .addresses import LOCAL_PART, reply_token_read
         from .selectors import forum_export, newsletter_topics
         from .services import reply_by_email
 
-        address_handler_register(LOCAL_PART, reply_by_email)
+        address_handler_register(LOCAL_PART, reply_by_email,
+                                 accepts=lambda token: reply_token_read(token) is not None)
         EXPORT_SECTIONS.append(forum_export)
         newsletter_discussions_register(newsletter_topics)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from cophub.forum.addresses import reply_address, reply_token_read
 from cophub.forum.services import reply_create, topic_moderate, topic_start
 from cophub.lists.inbound import authentication
+from cophub.lists.inbound.mailserver import recipient_known
 from cophub.lists.models import InboundMessage, Post
 from cophub.lists.tests.auth_helpers import dkim_sign, dns_with_test_key
 from cophub.lists.tests.inbound_helpers import receive
@@ -143,3 +144,12 @@ def test_reply_to_a_reply_threads_under_it(thread, gov_member,
     _send(django_capture_on_commit_callbacks, _mail(to=to), to)
     reply = Post.objects.get(source=Post.Source.EMAIL)
     assert reply.parent == first and reply.in_reply_to == first.message_id
+
+
+def test_mail_server_takes_reply_addresses_and_refuses_forged_ones_at_rcpt(thread):
+    assert recipient_known(thread["to"])
+    token = thread["to"].partition("+")[2].partition("@")[0]
+    forged = thread["to"].replace(token, token[:-1] + ("a" if token[-1] != "a" else "b"))
+    assert not recipient_known(forged)
+    assert not recipient_known("reply@lists.localhost")
+    assert not recipient_known("nobody+x@lists.localhost")

@@ -25,6 +25,7 @@ from django.db import InterfaceError, OperationalError, connection, connections
 
 from .. import addresses
 from ..models import MailingList
+from ..services.handlers import address_handled, address_handled_accepts
 from .router import inbound_message_store
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,10 @@ DB_THREADS = 4
 
 def recipient_known(address: str) -> bool:
     """An address the server takes mail for: one `address_parse` understands, of a list
-    that exists and is active."""
+    that exists and is active; or another app's address (`services.handlers`, such as the
+    forum's `reply+<token>@`) whose extension that app accepts."""
+    if address_handled(address) is not None:
+        return address_handled_accepts(address)
     parsed = addresses.address_parse(address)
     if parsed is None:
         return False

@@ -29,7 +29,7 @@ from ..mailparse import (
 )
 from ..models import InboundMessage, MailingList
 from ..services import NotAllowed, post_receive
-from ..services.handlers import AddressRefused, address_handler
+from ..services.handlers import AddressRefused, address_handled
 from .authentication import sender_authenticate
 from .bounces import bounce_process
 from .commands import commands_handle, owner_forward
@@ -173,13 +173,11 @@ def _route_one(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str
 def _route_handled(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str | None:
     """`<name>+<extension>@` of an app that registered `<name>` (services.handlers), else
     None. Robots and our own mail coming back are dropped here, for every such address."""
-    local, at, domain = rcpt.strip().strip("<>").rpartition("@")
-    name, plus, extension = local.partition("+")
-    if not (at and plus and domain.lower() == addresses.list_domain()):
+    found = address_handled(rcpt)
+    if found is None:
         return None
-    handler = address_handler(name)
-    if handler is None:
-        return None
+    handler, extension = found
+    name = rcpt.strip().strip("<>").partition("+")[0]
     ours = f"{name}@{addresses.list_domain()}".lower()
     if any(ours in loop_addresses(v) for v in all_headers(message, "X-Loop")):
         return "dropped: mail loop"
