@@ -231,7 +231,7 @@ def topic_create_view(request, community, category):
     form = TopicForm(request.POST or None)
     form.fields["title"].widget.attrs.update({
         "hx-get": reverse("forum:similar", args=[category.community.slug, category.slug]),
-        "hx-trigger": "keyup changed delay:600ms", "hx-target": "#similar-topics",
+        "hx-trigger": "input changed delay:600ms", "hx-target": "#similar-topics",
         "hx-swap": "innerHTML", "aria-describedby": "similar-topics"})
     if request.method == "POST" and form.is_valid():
         try:
