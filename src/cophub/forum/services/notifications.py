@@ -91,8 +91,12 @@ def watch_level(*, user, topic: Topic) -> tuple[str, str]:
 def delivery_start(*, post: Post, topic: Topic) -> None:
     """Called where the post is published (in its transaction): one Delivery per post, its
     fan-out run after the commit. The author follows their topic (automatic watch)."""
-    if post.author_id is not None:
-        watch_set(user=post.author, level=Level.WATCHING, topic=topic, automatic=True)
+    author = post.author if post.author_id is not None else None
+    if author is not None and category_can_view(viewer=viewer_for_user(author),
+                                                 category=topic.category):
+        # Not for an author who cannot see the category (a list subscriber whose account
+        # lost the tier still posts by mail): the post must publish all the same.
+        watch_set(user=author, level=Level.WATCHING, topic=topic, automatic=True)
     delivery, created = Delivery.objects.get_or_create(post=post, defaults={"topic": topic})
     if created:
         transaction.on_commit(partial(notifications_fanout_task.enqueue, post.pk), robust=True)

@@ -22,6 +22,8 @@ from cophub.forum.services import (
     watch_set,
 )
 from cophub.forum.services.notifications import delivery_start
+from cophub.lists.models import Post
+from cophub.lists.services import post_compose
 
 Level = Watch.Level
 
@@ -213,3 +215,14 @@ def test_author_watches_own_topic_but_a_chosen_level_stays(general, gov_member, 
     watch_set(user=people["ana"], level=Level.MUTED, topic=topic)
     reply_create(topic=topic, author=people["ana"], body_markdown="r")
     assert Watch.objects.get(user=people["ana"], topic=topic).level == "muted"
+
+
+def test_a_mailed_post_by_someone_who_cannot_see_the_category_still_publishes(
+        bound, gov_list, make_user, make_subscription):
+    outsider = make_user("pat@example.com")  # a public participant still on the list
+    make_subscription(gov_list, outsider.email, user=outsider)
+    post = post_compose(mailing_list=gov_list, author=outsider, subject="Still here",
+                        body_markdown="x")
+    assert post.status == Post.Status.PUBLISHED
+    assert not Watch.objects.filter(user=outsider).exists()
+    assert Delivery.objects.filter(post=post).exists()

@@ -166,7 +166,9 @@ def _reply_headers(post: Post, parent: Post) -> None:
     references = parent.references.split()
     if parent.message_id not in references:
         references.append(parent.message_id)
-    post.references = " ".join(references[-20:])  # RFC 5322 allows trimming the middle
+    if len(references) > 20:  # RFC 5322 §3.6.4: keep the first, trim the middle
+        references = [references[0], *references[-19:]]
+    post.references = " ".join(references)
 
 
 def reply_subject(subject: str) -> str:
