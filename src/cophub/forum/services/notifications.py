@@ -17,6 +17,7 @@ the site."""
 
 from collections import defaultdict
 from datetime import timedelta
+from email.utils import formataddr
 from functools import partial
 
 from django.conf import settings
@@ -215,8 +216,9 @@ def _mail_now(topic: Topic, post: Post, kind: str, recipients) -> None:
         headers["References"] = " ".join(dict.fromkeys(
             [f"<{topic.root.message_id}>", f"<{post.parent.message_id}>"]))
     content = mail_content_create(
-        from_email=f"{context['actor']} via {topic.category.community.short_name or 'cophub'}"
-                   f" <{_from_address()}>".replace('"', ""),
+        from_email=formataddr((f"{context['actor']} via "
+                               f"{topic.category.community.short_name or settings.SITE_NAME}",
+                               _from_address())),
         subject=subject[:900],
         body_text=render_to_string("forum/email/notification_message.txt", context),
         body_html=render_to_string("forum/email/notification_message.html", context),

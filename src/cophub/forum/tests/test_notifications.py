@@ -3,6 +3,7 @@ e-mail (at once, in a daily summary, or not), collapsed in the bell; a fan-out t
 resumes after a crash without telling anyone twice; the send-time gate."""
 
 from datetime import timedelta
+from email.utils import getaddresses
 
 import pytest
 from django.core import mail
@@ -226,3 +227,14 @@ def test_a_mailed_post_by_someone_who_cannot_see_the_category_still_publishes(
     assert post.status == Post.Status.PUBLISHED
     assert not Watch.objects.filter(user=outsider).exists()
     assert Delivery.objects.filter(post=post).exists()
+
+
+def test_sender_name_with_a_comma_stays_one_address(general, make_user, people,
+                                                   django_capture_on_commit_callbacks):
+    author = make_user("jd@va.gov", name="Doe, Jane")
+    watch_set(user=people["ana"], level=Level.WATCHING, category=general)
+    _run(django_capture_on_commit_callbacks, lambda: topic_start(
+        category=general, author=author, title="Commas", body_markdown="x"))
+    [copy] = [m for m in mail.outbox if m.to == ["ana@nih.gov"]]
+    assert len(getaddresses([copy.message()["From"]])) == 1
+    assert "Doe, Jane via" in copy.message()["From"]
