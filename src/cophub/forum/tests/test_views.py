@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from cophub.core.access import AccessLevel
 from cophub.forum.models import Category, Topic
-from cophub.forum.services import answer_accept, reply_create, topic_start
+from cophub.forum.services import answer_accept, forum_post_edit, reply_create, topic_start
 from cophub.lists.inbound import authentication
 from cophub.lists.models import Post, PostRevision
 from cophub.lists.tests.auth_helpers import dkim_sign, dns_with_test_key
@@ -203,3 +203,12 @@ def test_pages_take_the_same_queries_for_more_content(client, general, gov_membe
     after = _queries(client, url)
     assert after == before
     assert after <= 16
+
+
+def test_an_edit_shows_in_the_list_archive_too(client, bound, gov_list, gov_member):
+    post = topic_start(category=bound, author=gov_member, title="On both doors",
+                       body_markdown="before")
+    forum_post_edit(post=post, editor=gov_member, body_markdown="after the edit")
+    client.force_login(gov_member)
+    page = client.get(reverse("lists:archive_post", args=["ai", post.pk])).content.decode()
+    assert "after the edit" in page and "(edited" in page and "before" not in page
