@@ -33,6 +33,7 @@ urlpatterns = [
     path(P + "t/<int:pk>/reply/", public.reply_view, name="reply"),
     path(P + "t/<int:pk>/answer/", public.answer_view, name="answer"),
     path(P + "t/<int:pk>/watch/", notifications.topic_watch_view, name="topic_watch"),
+    path(P + "t/<int:pk>/move/", manage.topic_move_view, name="topic_move"),
     path(P + "t/<int:pk>/moderate/", manage.topic_moderate_view, name="topic_moderate"),
     path(P + "p/<int:post_id>/edit/", public.post_edit_view, name="post_edit"),
     path(P + "p/<int:post_id>/flag/", moderation.post_flag_view, name="post_flag"),

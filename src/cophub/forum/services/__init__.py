@@ -41,6 +41,7 @@ from .topics import (
     reply_check,
     reply_create,
     topic_moderate,
+    topic_move,
     topic_post_edited,
     topic_post_hidden,
     topic_post_published,
@@ -58,6 +59,7 @@ __all__ = [
     "FLAGS_TO_HIDE", "flags_resolve", "held_post_decide", "post_flag", "silence_lift",
     "silence_of", "silence_set",
     "answer_accept", "forum_post_edit", "reply_check", "reply_create", "topic_moderate",
+    "topic_move",
     "topic_post_edited", "topic_post_hidden", "topic_post_published", "topic_refresh",
     "topic_start", "topic_title_from_subject",
 ]

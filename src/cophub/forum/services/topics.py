@@ -9,7 +9,7 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
-from cophub.core.access import viewer_for_user
+from cophub.core.access import MANAGE, ORGANIZE, can_manage, viewer_for_user
 from cophub.core.audit import audit_record
 from cophub.lists import services as lists
 from cophub.lists.models import MailingList, Post
@@ -238,4 +238,33 @@ def topic_moderate(*, topic: Topic, actor, pinned: bool | None = None,
         topic.save(update_fields=list(changed))
         audit_record(actor=actor, verb="forum.topic.moderated", obj=topic,
                      scope=topic.category.community.slug, data=changed)
+    return topic
+
+
+@transaction.atomic
+def topic_move(*, topic: Topic, category: Category, actor) -> Topic:
+    """Move a topic to another category of its community. Both must be bound to no list (a
+    bound category's topics are its list's threads, and stay with the list). Moving between
+    groups, or out of or into one, is the organizers' (ADR 0007's ORGANIZE); otherwise the
+    moderators of both categories. Its followers keep following it."""
+    topic = (Topic.objects.select_for_update(of=("self",))
+             .select_related("category__community").get(pk=topic.pk))
+    source = topic.category
+    if category.pk == source.pk:
+        return topic
+    if category.community_id != source.community_id:
+        raise ForumError("A topic moves only between categories of its community.")
+    if source.mailing_list_id or category.mailing_list_id:
+        raise ForumError("Topics of a category bound to a list are that list's threads; "
+                         "they move only with the list.")
+    viewer = viewer_for_user(actor)
+    action = ORGANIZE if category.group_id != source.group_id else MANAGE
+    if not (can_manage(viewer, source, action=action)
+            and can_manage(viewer, category, action=action)):
+        raise NotAllowed("Only the organizers move topics between groups; a group's leads "
+                         "move them between its own categories.")
+    topic.category = category
+    topic.save(update_fields=["category"])
+    audit_record(actor=actor, verb="forum.topic.moved", obj=topic,
+                 scope=source.community.slug, data={"from": source.slug, "to": category.slug})
     return topic

@@ -13,6 +13,7 @@ from cophub.forum.services import (
     forum_post_edit,
     reply_create,
     topic_moderate,
+    topic_move,
     topic_start,
     topic_title_from_subject,
 )
@@ -215,3 +216,22 @@ def test_discussion_topics_have_no_accepted_answer(general, gov_member):
     ("[AI] Agenda", "Agenda"), ("", "(no subject)")])
 def test_titles_from_mailed_subjects(gov_list, subject, title):
     assert topic_title_from_subject(subject, mailing_list=gov_list) == title
+
+
+def test_moving_a_topic_between_categories(make_category, general, group, lead, organizer,
+                                           gov_member, bound):
+    group_a = make_category("sec-a", group=group, access_level=AccessLevel.PUBLIC)
+    group_b = make_category("sec-b", group=group, access_level=AccessLevel.PUBLIC)
+    topic = topic_start(category=group_a, author=gov_member, title="Misplaced",
+                        body_markdown="x").forum_topic
+    with pytest.raises(NotAllowed):
+        topic_move(topic=topic, category=group_b, actor=gov_member)
+    topic_move(topic=topic, category=group_b, actor=lead)  # within the lead's group
+    topic.refresh_from_db()
+    assert topic.category == group_b
+    with pytest.raises(NotAllowed, match="between groups"):
+        topic_move(topic=topic, category=general, actor=lead)
+    topic_move(topic=topic, category=general, actor=organizer)
+    with pytest.raises(ForumError, match="list's threads"):
+        topic_move(topic=topic, category=bound, actor=organizer)
+    assert Topic.objects.get(pk=topic.pk).category == general

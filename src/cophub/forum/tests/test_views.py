@@ -212,3 +212,21 @@ def test_an_edit_shows_in_the_list_archive_too(client, bound, gov_list, gov_memb
     client.force_login(gov_member)
     page = client.get(reverse("lists:archive_post", args=["ai", post.pk])).content.decode()
     assert "after the edit" in page and "(edited" in page and "before" not in page
+
+
+def test_moderator_moves_a_topic_from_its_page(client, general, make_category, organizer,
+                                               gov_member):
+    other = make_category("other")
+    topic = topic_start(category=general, author=gov_member, title="Wrong place",
+                        body_markdown="x").forum_topic
+    url = reverse("forum:topic_move", args=["ai-cop", topic.pk])
+    client.force_login(gov_member)
+    assert client.post(url, {"category": "other"}).status_code == 403
+    client.force_login(organizer)
+    assert 'name="category"' in client.get(_topic_url(topic)).content.decode()
+    client.post(url, {"category": "other"})
+    topic.refresh_from_db()
+    assert topic.category == other
+    client.post(url, {"category": "nonexistent"})
+    topic.refresh_from_db()
+    assert topic.category == other

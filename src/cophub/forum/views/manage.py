@@ -128,3 +128,22 @@ def post_history_view(request, post, topic):
     return render(request, "forum/post_history.html", {
         "community": topic.category.community, "category": topic.category, "topic": topic,
         "post": post, "revisions": revisions, "post_url": _post_url(topic, post)})
+
+
+@topic_moderator_page
+@require_POST
+def topic_move_view(request, topic):
+    target = (Category.objects.filter(community=topic.category.community,
+                                      slug=request.POST.get("category", ""))
+              .select_related("community").first())
+    if target is None or not selectors.category_can_view(viewer=request.viewer,
+                                                          category=target):
+        messages.error(request, "Choose a category to move the topic to.")
+        return redirect(topic_url(topic))
+    try:
+        services.topic_move(topic=topic, category=target, actor=request.user)
+    except ForumError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The topic is now in {target.name}.")
+    return redirect(topic_url(topic))

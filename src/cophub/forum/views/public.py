@@ -181,7 +181,18 @@ def _topic_page(request, topic: Topic, reply_form, status: int = 200):
         "can_accept": category.is_questions and (is_asker or can_moderate),
         "refusal": ("This topic is closed to new replies." if topic.closed and not can_moderate
                     else selectors.category_post_refusal(viewer=viewer, category=category)),
-        "mailing_list": ml, "watch": _watch_control(request, topic=topic)}, status=status)
+        "mailing_list": ml, "watch": _watch_control(request, topic=topic),
+        "move_targets": _move_targets(request, topic) if can_moderate else []}, status=status)
+
+
+def _move_targets(request, topic: Topic) -> list[Category]:
+    """The other categories a moderator may move this topic to (none for a list's thread)."""
+    if topic.category.mailing_list_id:
+        return []
+    return [c for c in selectors.categories_visible_to(viewer=request.viewer,
+                                                       community=topic.category.community)
+            if c.pk != topic.category_id and c.mailing_list_id is None
+            and selectors.category_can_moderate(viewer=request.viewer, category=c)]
 
 
 def _watch_control(request, *, category=None, topic=None) -> dict | None:
