@@ -55,7 +55,6 @@ import signal
 import smtplib
 import statistics
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -753,52 +752,6 @@ def _rcpt_probe(port: int, sender: str, address: str) -> str:
     return "" if code == 250 else f"{code} {text.decode(errors='replace')}"
 
 
-def _send(port: int, messages: list[tuple[str, str, bytes]], clients: int,
-          max_seconds: float) -> dict:
-    """Send (envelope sender, recipient, bytes) over `clients` SMTP connections at once."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + max_seconds
-    queue = iter(range(len(messages)))
-
-    def client() -> None:
-        with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
-            smtp.ehlo("bench.client")
-            while time.monotonic() < deadline:
-                with lock:
-                    i = next(queue, None)
-                if i is None:
-                    return
-                mail_from, rcpt, raw = messages[i]
-                started = time.perf_counter()
-                try:
-                    smtp.sendmail(mail_from, [rcpt], raw)
-                except smtplib.SMTPException as exc:
-                    with lock:
-                        errors.append(f"{type(exc).__name__}: {exc}"[:300])
-                    smtp.rset()
-                    continue
-                took = time.perf_counter() - started
-                with lock:
-                    latencies.append(took)
-
-    threads = [threading.Thread(target=client) for _ in range(max(1, clients))]
-    started = time.time()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.time() - started
-    ordered = sorted(latencies)
-    return {"started": started, "accepted": len(latencies), "errors": len(errors),
-            "error_samples": errors[:5], "send_s": round(wall, 2),
-            "accepted_per_s": round(len(latencies) / wall, 1) if wall else 0,
-            "smtp_p50_ms": round(statistics.median(ordered) * 1000, 2) if ordered else None,
-            "smtp_p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-                                 * 1000, 2) if ordered else None}
-
-
 def measure_replies(kind, args, env, db, setup, processes, web_port, jar, data,
                     failures) -> dict:
     t = setup["tables"]
@@ -828,7 +781,7 @@ def measure_replies(kind, args, env, db, setup, processes, web_port, jar, data,
     replies_q = (f"FROM {t['post']} WHERE thread_id = %s AND id <> %s "
                  "AND status = 'published' AND source = 'email'")
     root = setup["help_root"]
-    sent = _send(port, messages, args.smtp_clients, args.timeout)
+    sent = inbound.blast(port, messages, args.smtp_clients, args.timeout)
     deadline = time.monotonic() + args.timeout
     published = 0
     while time.monotonic() < deadline:
