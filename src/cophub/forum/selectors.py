@@ -138,6 +138,24 @@ def topic_for_page(*, viewer: Viewer, community_slug: str, pk: int) -> Topic:
     return topic
 
 
+def post_for_page(*, viewer: Viewer, community_slug: str, post_id: int,
+                  statuses=(Post.Status.PUBLISHED,), shown_topic: bool = True
+                  ) -> tuple[Post, Topic]:
+    """A post of a forum topic with one of `statuses`, and its topic, for someone who may
+    see the topic's category; Post.DoesNotExist otherwise. `shown_topic=False` also finds
+    posts of a topic whose first post is not shown (held, hidden): the moderators' pages."""
+    post = Post.objects.select_related("author").get(pk=post_id, status__in=statuses)
+    topic = (Topic.objects.select_related("category__community", "category__group",
+                                          "category__mailing_list", "root", "root__author")
+             .filter(root_id=post.thread_id or post.pk,
+                     category__community__slug=community_slug).first())
+    if topic is None or not category_can_view(viewer=viewer, category=topic.category):
+        raise Post.DoesNotExist
+    if shown_topic and topic.root.status != Post.Status.PUBLISHED:
+        raise Post.DoesNotExist
+    return post, topic
+
+
 def topic_posts(*, topic: Topic) -> QuerySet[Post]:
     """The topic's published posts, first post included, oldest first."""
     return (Post.objects.filter(Q(pk=topic.root_id) | Q(thread_id=topic.root_id),

@@ -3,7 +3,7 @@ topics, and the edit history of a post. Behind `manage_page` (`core.access.can_m
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cophub.communities.decorators import load_community, manage_page
@@ -38,14 +38,15 @@ def load_topic(request, community: str, pk: int) -> tuple[Topic]:
     return (_topic(request, community, pk),)
 
 
-def load_post(request, community: str, post_id: int) -> tuple[Post, Topic]:
+def load_post(request, community: str, post_id: int, *, statuses=(Post.Status.PUBLISHED,),
+              shown_topic: bool = True) -> tuple[Post, Topic]:
     """A post of a topic; the topic is what is managed (its category's moderators)."""
-    post = get_object_or_404(Post, pk=post_id, status=Post.Status.PUBLISHED)
-    topic_id = (Topic.objects.filter(root_id=post.thread_id or post.pk)
-                .values_list("pk", flat=True).first())
-    if topic_id is None:
-        raise Http404("No such post in the forum")
-    return post, _topic(request, community, topic_id)
+    try:
+        return selectors.post_for_page(viewer=request.viewer, community_slug=community,
+                                       post_id=post_id, statuses=statuses,
+                                       shown_topic=shown_topic)
+    except Post.DoesNotExist:
+        raise Http404("No such post in the forum") from None
 
 
 category_creator_page = manage_page(load_community, action=CREATE)

@@ -17,34 +17,23 @@ from cophub.lists.models import Post
 from .. import selectors, services
 from ..exceptions import ForumError
 from ..models import Flag, Silence, Topic
+from .manage import load_post
 from .public import _topic_post, topic_url
 
 
 def load_held(request, community: str, post_id: int) -> tuple[Post, Topic]:
-    """A post held in a category bound to no list, with its (possibly hidden) topic, for
-    someone who may see the category."""
-    post = get_object_or_404(Post, pk=post_id, status=Post.Status.HELD,
-                             mailing_list__isnull=True)
-    topic = (Topic.objects.select_related("category__community", "category__mailing_list")
-             .filter(root_id=post.thread_id or post.pk,
-                     category__community__slug=community).first())
-    if topic is None or not selectors.category_can_view(viewer=request.viewer,
-                                                         category=topic.category):
-        raise Http404("No such post")
+    """A post held in a category bound to no list (its topic may not be shown yet)."""
+    post, topic = load_post(request, community, post_id, statuses=(Post.Status.HELD,),
+                            shown_topic=False)
+    if post.mailing_list_id is not None:
+        raise Http404("Decide posts held on a list on the list's moderation page")
     return post, topic
 
 
 def load_flagged(request, community: str, post_id: int) -> tuple[Post, Topic]:
     """A flagged post, published or already hidden by its flags, of a visible category."""
-    post = get_object_or_404(Post, pk=post_id,
-                             status__in=[Post.Status.PUBLISHED, Post.Status.HIDDEN])
-    topic = (Topic.objects.select_related("category__community", "category__mailing_list")
-             .filter(root_id=post.thread_id or post.pk,
-                     category__community__slug=community).first())
-    if topic is None or not selectors.category_can_view(viewer=request.viewer,
-                                                         category=topic.category):
-        raise Http404("No such post")
-    return post, topic
+    return load_post(request, community, post_id,
+                     statuses=(Post.Status.PUBLISHED, Post.Status.HIDDEN), shown_topic=False)
 
 
 def load_silence(request, community: str, pk: int):

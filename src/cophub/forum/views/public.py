@@ -291,13 +291,12 @@ def reply_view(request, community, pk):
 
 
 def _topic_post(request, community, post_id) -> tuple[Topic, Post]:
-    post = get_object_or_404(Post.objects.select_related("author"), pk=post_id,
-                             status=Post.Status.PUBLISHED)
-    topic_id = (Topic.objects.filter(root_id=post.thread_id or post.pk)
-                .values_list("pk", flat=True).first())
-    if topic_id is None:
-        raise Http404("No such post in the forum")
-    return _topic(request, community, topic_id), post
+    try:
+        post, topic = selectors.post_for_page(viewer=request.viewer, community_slug=community,
+                                              post_id=post_id)
+    except Post.DoesNotExist:
+        raise Http404("No such post in the forum") from None
+    return topic, post
 
 
 @login_required
