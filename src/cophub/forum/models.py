@@ -156,6 +156,7 @@ class Notification(models.Model):
         REPLIED = "replied", "replied to your post"
         NEW_TOPIC = "new_topic", "started a topic in a category you follow"
         ACCEPTED = "accepted", "accepted your answer"
+        MENTIONED = "mentioned", "mentioned you"
 
     class Email(models.TextChoices):
         NONE = "none", "Not e-mailed"

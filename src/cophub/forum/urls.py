@@ -41,6 +41,8 @@ urlpatterns = [
     path(P + "<slug:category>/", public.category_view, name="category"),
     path(P + "<slug:category>/new/", public.topic_create_view, name="topic_create"),
     path(P + "<slug:category>/similar/", public.similar_topics_view, name="similar"),
+    path(P + "<slug:category>/mentions/", public.mention_suggestions_view,
+         name="mention_suggestions"),
     path(P + "<slug:category>/feed/", feeds.CategoryFeed(), name="category_feed"),
     path(P + "<slug:category>/watch/", notifications.category_watch_view,
          name="category_watch"),

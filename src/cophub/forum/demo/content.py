@@ -39,7 +39,9 @@ PRACTICE_AREA_TOPICS: dict[str, list[tuple[str, str, list[str]]]] = {
                 (
                     "Brief them early; it went far better for us than springing it on them. We "
                     "were explicit that summary edit rates are not used in performance "
-                    "evaluations, and we put that in writing in the pilot charter."
+                    "evaluations, and we put that in writing in the pilot charter. @Mia Member, "
+                    "you asked about this at the last meeting: happy to send you the charter's "
+                    "wording."
                 ),
             ],
         ),

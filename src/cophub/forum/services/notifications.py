@@ -9,6 +9,8 @@ Who is told, and how (`Watch.Level`; a topic's watch wins over its category's):
   and its TRACKING people (in the site);
 - a reply: the topic's (else the category's) WATCHING people (site and e-mail) and
   TRACKING people (site), and the author of the post it answers unless they muted it;
+- anyone the post @mentions (`mentions`) who has not muted the topic (site and e-mail);
+  they watch the topic from then on, as its authors do;
 - never the post's own author, never anyone who may not see the category now (asked again
   when each e-mail is sent: the `forum.notification` gate).
 E-mail follows the person's preference (at once, a daily summary, never); a subscriber of
@@ -39,6 +41,7 @@ from cophub.lists.services import list_domain
 from ..addresses import LOCAL_PART as REPLY_LOCAL_PART
 from ..addresses import reply_address
 from ..exceptions import ForumError
+from ..mentions import mentioned_user_ids
 from ..models import Category, Delivery, Notification, Preference, Topic, Watch
 from ..selectors import category_can_view
 
@@ -109,6 +112,7 @@ def _recipients(topic: Topic, post: Post) -> dict[int, tuple[str, bool]]:
     category_levels = dict(Watch.objects.filter(category_id=topic.category_id)
                            .values_list("user_id", "level"))
     if post.pk == topic.root_id:
+        effective = category_levels
         for user_id, level in category_levels.items():
             if level in (Level.WATCHING, Level.FIRST_POST, Level.TRACKING):
                 found[user_id] = (Kind.NEW_TOPIC, level != Level.TRACKING)
@@ -122,6 +126,9 @@ def _recipients(topic: Topic, post: Post) -> dict[int, tuple[str, bool]]:
         parent_author = post.parent.author_id if post.parent_id else None
         if parent_author is not None and effective.get(parent_author) != Level.MUTED:
             found[parent_author] = (Kind.REPLIED, True)
+    for user_id in mentioned_user_ids(post=post, category=topic.category):
+        if effective.get(user_id) != Level.MUTED and found.get(user_id, ("",))[0] != Kind.REPLIED:
+            found[user_id] = (Kind.MENTIONED, True)
     found.pop(post.author_id, None)
     return found
 
@@ -188,6 +195,11 @@ def _notify_chunk(topic: Topic, post: Post, chunk: dict[int, tuple[str, bool]], 
                                  actor_id=post.author_id, actor_name=_actor_name(post),
                                  email=email))
     created = Notification.objects.bulk_create(rows, ignore_conflicts=False)
+    mentioned = [n.user_id for n in created if n.kind == Kind.MENTIONED]
+    if mentioned:  # as its authors, the people it mentions follow the topic (never over a choice)
+        Watch.objects.bulk_create([Watch(user_id=u, topic=topic, level=Level.WATCHING,
+                                         automatic=True) for u in mentioned],
+                                  ignore_conflicts=True)
     by_user = {u.pk: u for u in users}
     now_mail = [n for n in created if n.email == Notification.Email.QUEUED]
     for kind in {n.kind for n in now_mail}:

@@ -4,6 +4,8 @@ topic with its posts, starting a topic, replying, editing, choosing the accepted
 Every page finds its category or topic through the selectors, so a person who may not see
 it gets a 404 on every URL about it, before anything else."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,6 +25,7 @@ from cophub.search.selectors import search_run
 from .. import selectors, services
 from ..exceptions import ForumError
 from ..forms import EditForm, ReplyForm, TopicFilterForm, TopicForm
+from ..mentions import mention_suggestions
 from ..models import Category, Topic, Watch
 
 TOPICS_PER_PAGE = 30
@@ -230,6 +233,25 @@ def similar_topics_view(request, community, category):
                              per_page=SIMILAR_COUNT)
         hits = results.hits
     return render(request, "forum/partials/_similar.html", {"hits": hits, "title": title})
+
+
+_TARGET = re.compile(r"^id_[a-z_]{1,30}$")
+
+
+@login_required
+def mention_suggestions_view(request, community, category):
+    """People the writer may @mention in the category, for the "Mention someone" field (a
+    fragment for htmx). Only for those who may post there."""
+    category = _category(request, community, category)
+    if not selectors.category_can_post(viewer=request.viewer, category=category):
+        raise Http404("You cannot post in this category")
+    q = (request.GET.get("mention_q") or "").strip()
+    target = request.GET.get("target", "")
+    if not _TARGET.match(target):
+        target = "id_body"
+    return render(request, "forum/partials/_mentions.html", {
+        "people": mention_suggestions(viewer=request.viewer, category=category, q=q),
+        "q": q, "target": target})
 
 
 @login_required
