@@ -59,6 +59,12 @@ def test_member_asks_colleague_answers_asker_accepts(page, assert_accessible, si
     assert "> We are drafting" in page.get_by_label("Your reply").input_value()
     page.get_by_label("Your reply").press("End")
     page.get_by_label("Your reply").type("\nWe use a two-person review.")
+    # Mention the asker with the keyboard: search, then the suggestion inserts "@Mia Member".
+    page.get_by_label("Mention someone").fill("Mia")
+    page.get_by_role("button", name="@Mia Member").focus()
+    page.keyboard.press("Enter")
+    assert "two-person review. @Mia Member " in page.get_by_label("Your reply").input_value()
+    assert_accessible(page, "forum-mention-suggestions")
     page.get_by_role("button", name="Post reply").click()
     page.wait_for_load_state("load")
     assert page.get_by_text("We use a two-person review.").is_visible()
