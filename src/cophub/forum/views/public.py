@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from cophub.communities.models import Community
 from cophub.core.access import CREATE, AccessLevel, can_manage
+from cophub.core.cards import cards_for
 from cophub.core.markdown import render_markdown
 from cophub.lists.models import Post
 from cophub.lists.selectors import list_shows_addresses, post_body_html, post_reply_split
@@ -177,6 +178,10 @@ def _topic_page(request, topic: Topic, reply_form, status: int = 200):
         answer = topic.accepted_answer
         answer.display_name = _author_name(answer, addresses=addresses)
         _body(answer)
+    shown = page.object_list + ([answer] if answer is not None else [])
+    for post, cards in zip(shown, cards_for([p.html or p.text_own for p in shown], viewer),
+                           strict=True):
+        post.cards = cards  # links to events, resources, use cases the viewer may see
     return render(request, "forum/topic.html", {
         "community": category.community, "category": category, "topic": topic,
         "page": page, "posts": page.object_list, "answer": answer, "reply_form": reply_form,
