@@ -152,3 +152,37 @@ def test_public_participant_finds_nothing_of_the_government_category(page, sign_
     assert "Ask the community" not in page.content()
     response = page.goto(f"/c/ai-cop/forum/t/{topic.pk}/")
     assert response.status == 404
+
+
+def test_organizer_splits_a_side_conversation_and_merges_a_duplicate(
+        page, assert_accessible, sign_in, organizer, gov_member, make_user, forum):
+    ana = make_user("ana@nih.gov", name="Ana Analyst")
+    first = topic_start(category=forum["ask"], author=gov_member, title="Model cards",
+                        body_markdown="Who writes them?").forum_topic
+    reply_create(topic=first, author=ana, body_markdown="Our data scientists do.")
+    reply_create(topic=first, author=ana, body_markdown="Unrelated: who has a GPU quota?")
+    duplicate = topic_start(category=forum["ask"], author=ana, title="Writing model cards",
+                            body_markdown="Who should write model cards?").forum_topic
+    sign_in(page, organizer.email, totp_secret=TOTP_SECRET)
+
+    page.goto(f"/c/ai-cop/forum/t/{first.pk}/")
+    page.get_by_role("link", name="Split replies into a new topic").click()
+    assert_accessible(page, "forum-topic-split")
+    page.locator("label", has_text="who has a GPU quota").click()
+    page.get_by_label("Title of the new topic").fill("GPU quotas")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Split into a new topic").click()
+    assert page.get_by_role("heading", name="GPU quotas").is_visible()
+    assert Topic.objects.get(pk=first.pk).reply_count == 1
+
+    page.goto(f"/c/ai-cop/forum/t/{duplicate.pk}/")
+    page.get_by_role("link", name="Merge into another topic").click()
+    assert_accessible(page, "forum-topic-merge")
+    page.get_by_label("Merge into").select_option(value=str(first.pk))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert_accessible(page, "forum-topic-merge-confirm")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Merge into “Model cards”")).click()
+    assert page.get_by_text("Who should write model cards?").is_visible()
+    assert not Topic.objects.filter(pk=duplicate.pk).exists()

@@ -4,7 +4,7 @@ them (services.categories.RESERVED_SLUGS)."""
 
 from django.urls import path
 
-from .views import feeds, manage, moderation, notifications, public
+from .views import feeds, manage, merging, moderation, notifications, public
 
 app_name = "forum"
 
@@ -35,6 +35,8 @@ urlpatterns = [
     path(P + "t/<int:pk>/watch/", notifications.topic_watch_view, name="topic_watch"),
     path(P + "t/<int:pk>/move/", manage.topic_move_view, name="topic_move"),
     path(P + "t/<int:pk>/moderate/", manage.topic_moderate_view, name="topic_moderate"),
+    path(P + "t/<int:pk>/merge/", merging.topic_merge_view, name="topic_merge"),
+    path(P + "t/<int:pk>/split/", merging.topic_split_view, name="topic_split"),
     path(P + "p/<int:post_id>/edit/", public.post_edit_view, name="post_edit"),
     path(P + "p/<int:post_id>/flag/", moderation.post_flag_view, name="post_flag"),
     path(P + "p/<int:post_id>/history/", manage.post_history_view, name="post_history"),

@@ -9,14 +9,14 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
-from cophub.core.access import MANAGE, ORGANIZE, can_manage, viewer_for_user
+from cophub.core.access import MANAGE, ORGANIZE, Viewer, can_manage, viewer_for_user
 from cophub.core.audit import audit_record
 from cophub.lists import services as lists
 from cophub.lists.models import MailingList, Post
 
 from ..exceptions import ForumError, NotAllowed
 from ..models import Category, Notification, Topic
-from ..selectors import category_can_moderate, category_post_refusal
+from ..selectors import category_can_moderate, category_can_view, category_post_refusal
 from .moderation import posting_check
 from .notifications import delivery_start
 
@@ -241,28 +241,41 @@ def topic_moderate(*, topic: Topic, actor, pinned: bool | None = None,
     return topic
 
 
+def destination_check(*, viewer: Viewer, source: Category, target: Category) -> None:
+    """Raises NotAllowed or ForumError unless this person may move topics or posts of
+    `source` into `target`: within a category, or between categories of the community
+    bound to no list (a bound category's topics are its list's threads, and a thread never
+    spans two lists), by someone who moderates both — the organizers when the categories
+    belong to different groups (ADR 0007's ORGANIZE). Moving, merging and splitting ask
+    this one rule."""
+    if not category_can_moderate(viewer=viewer, category=source):
+        raise NotAllowed("Only the organizers and the group's leads can move, merge and "
+                         "split this category's topics.")
+    if target.pk == source.pk:
+        return
+    if target.community_id != source.community_id:
+        raise ForumError("Posts move only between categories of their community.")
+    if source.mailing_list_id or target.mailing_list_id:
+        raise ForumError("Topics of a category bound to a list are that list's threads: "
+                         "they stay in their category.")
+    action = ORGANIZE if target.group_id != source.group_id else MANAGE
+    if not (can_manage(viewer, source, action=action)
+            and can_manage(viewer, target, action=action)
+            and category_can_view(viewer=viewer, category=target)):
+        raise NotAllowed("Only the organizers move posts between groups; a group's leads "
+                         "move them between their own categories.")
+
+
 @transaction.atomic
 def topic_move(*, topic: Topic, category: Category, actor) -> Topic:
-    """Move a topic to another category of its community. Both must be bound to no list (a
-    bound category's topics are its list's threads, and stay with the list). Moving between
-    groups, or out of or into one, is the organizers' (ADR 0007's ORGANIZE); otherwise the
-    moderators of both categories. Its followers keep following it."""
+    """Move a topic to another category of its community (`destination_check`). Its
+    followers keep following it."""
     topic = (Topic.objects.select_for_update(of=("self",))
              .select_related("category__community").get(pk=topic.pk))
     source = topic.category
     if category.pk == source.pk:
         return topic
-    if category.community_id != source.community_id:
-        raise ForumError("A topic moves only between categories of its community.")
-    if source.mailing_list_id or category.mailing_list_id:
-        raise ForumError("Topics of a category bound to a list are that list's threads; "
-                         "they move only with the list.")
-    viewer = viewer_for_user(actor)
-    action = ORGANIZE if category.group_id != source.group_id else MANAGE
-    if not (can_manage(viewer, source, action=action)
-            and can_manage(viewer, category, action=action)):
-        raise NotAllowed("Only the organizers move topics between groups; a group's leads "
-                         "move them between its own categories.")
+    destination_check(viewer=viewer_for_user(actor), source=source, target=category)
     topic.category = category
     topic.save(update_fields=["category"])
     audit_record(actor=actor, verb="forum.topic.moved", obj=topic,

@@ -11,6 +11,7 @@ apps, views, inbound mail and tests import from here):
 - `throttle` — the one per-address limit on automatic mail (confirmations, replies)
 - `handlers` — addresses under the list domain that other apps answer (`reply+…@`)
 - `discussions` — other apps' threads for the newsletter's "new discussions" block
+- `threads` — merging and splitting threads (the forum's moderators), headers kept as sent
 
 Also here for other apps: `list_domain`, and `post_parse` (what a received message says:
 sender, subject, text, threading headers).
@@ -66,6 +67,7 @@ from .subscriptions import (
     unsubscribe_request,
     verified_user_for,
 )
+from .threads import thread_merge, thread_split
 from .throttle import AUTO_MAIL_PER_ADDRESS, auto_mail_remaining, auto_reply_reserve
 
 __all__ = [
@@ -85,5 +87,6 @@ __all__ = [
     "subscriber_get_or_create", "subscriber_link_user", "subscription_cancel",
     "subscription_enable", "subscription_request", "subscription_update",
     "unsubscribe_request", "verified_user_for",
+    "thread_merge", "thread_split",
     "AUTO_MAIL_PER_ADDRESS", "auto_mail_remaining", "auto_reply_reserve",
 ]
