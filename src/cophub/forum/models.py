@@ -106,6 +106,17 @@ class Topic(models.Model):
         return self.accepted_answer_id is not None
 
 
+class MergedTopic(models.Model):
+    """The number of a topic merged into another (`services.topic_merge`), so that its
+    address, in mail already sent and in bookmarks, leads to where its posts went."""
+
+    old_id = models.PositiveIntegerField(primary_key=True)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="merged_from")
+
+    def __str__(self) -> str:
+        return f"{self.old_id} → {self.topic_id}"
+
+
 class Watch(models.Model):
     """How closely a person follows a category or a topic (the levels people know from
     Discourse). A topic's watch wins over its category's; without either, NORMAL."""

@@ -20,7 +20,7 @@ from cophub.core.access import (
 from cophub.core.links import site_url
 from cophub.lists.models import Post
 
-from .models import Category, Flag, Notification, Preference, Silence, Topic, Watch
+from .models import Category, Flag, MergedTopic, Notification, Preference, Silence, Topic, Watch
 
 # Each level admits a subset of the people the levels before it admit.
 _NARROWING = [AccessLevel.PUBLIC, AccessLevel.SIGNED_IN, AccessLevel.GOVERNMENT]
@@ -136,6 +136,18 @@ def topic_for_page(*, viewer: Viewer, community_slug: str, pk: int) -> Topic:
     if not category_can_view(viewer=viewer, category=topic.category):
         raise Topic.DoesNotExist
     return topic
+
+
+def topic_merged_into(*, viewer: Viewer, community_slug: str, pk: int) -> Topic | None:
+    """The topic a merged topic's posts went to (`MergedTopic`), if this person may see it."""
+    merged = (MergedTopic.objects.filter(old_id=pk).values_list("topic_id", flat=True)
+              .first())
+    if merged is None:
+        return None
+    try:
+        return topic_for_page(viewer=viewer, community_slug=community_slug, pk=merged)
+    except Topic.DoesNotExist:
+        return None
 
 
 def post_for_page(*, viewer: Viewer, community_slug: str, post_id: int,

@@ -19,7 +19,7 @@ from cophub.lists.models import Post
 from cophub.search.tasks import search_index_update_task
 
 from ..exceptions import ForumError
-from ..models import Category, Delivery, Flag, Notification, Topic, Watch
+from ..models import Category, Delivery, Flag, MergedTopic, Notification, Topic, Watch
 from ..selectors import categories_visible_to
 from .topics import destination_check, topic_refresh
 
@@ -158,6 +158,9 @@ def topic_merge(*, source: Topic, target: Topic, actor) -> Topic:
             target.save(update_fields=["accepted_answer", "accepted_by", "accepted_at"])
             answer = "kept"
     source_id, source_title = source.pk, source.title
+    # Its address leads on to the target, and so do those of topics merged into it before.
+    MergedTopic.objects.filter(topic=source).update(topic=target)
+    MergedTopic.objects.create(old_id=source_id, topic=target)
     source.delete()
     topic_refresh(topic=target)
     _reindex([target.pk, source_id])

@@ -392,3 +392,25 @@ def test_pages_take_the_same_queries_for_more_content(
         assert client.get(_url(name, big)).status_code == 200
     assert len(after.captured_queries) == len(before.captured_queries)
     assert Category.objects.count() == 2
+
+
+def test_a_merged_topics_address_leads_to_where_its_posts_went(
+        client, make_category, general, gov_member, public_user, organizer):
+    first = _start(general, gov_member, "Model cards")
+    second = _start(general, gov_member, "Model cards again")
+    third = _start(general, gov_member, "Model cards, a third time")
+    topic_merge(source=third, target=second, actor=organizer)
+    topic_merge(source=second, target=first, actor=organizer)
+    client.force_login(gov_member)
+    for old in (second, third):  # merged twice: straight to the last target
+        page = client.get(reverse("forum:topic", args=["ai-cop", old.pk]))
+        assert page.status_code == 301
+        assert page["Location"] == reverse("forum:topic", args=["ai-cop", first.pk])
+    assert client.get(reverse("forum:topic", args=["ai-cop", 99_999])).status_code == 404
+    # Someone who may not see where it went learns nothing from the old address either.
+    hidden = make_category("gov", access_level=AccessLevel.GOVERNMENT)
+    a, b = _start(hidden, gov_member, "Internal"), _start(hidden, gov_member, "Internal 2")
+    topic_merge(source=b, target=a, actor=organizer)
+    client.force_login(public_user)
+    assert client.get(reverse("forum:topic", args=["ai-cop", b.pk])).status_code == 404
+    assert client.get(reverse("forum:topic", args=["ai-cop", 99_999])).status_code == 404

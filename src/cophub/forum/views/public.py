@@ -106,7 +106,14 @@ def category_view(request, community, category):
 
 
 def topic_view(request, community, pk):
-    topic = _topic(request, community, pk)
+    try:
+        topic = selectors.topic_for_page(viewer=request.viewer, community_slug=community, pk=pk)
+    except Topic.DoesNotExist:
+        merged_into = selectors.topic_merged_into(viewer=request.viewer,
+                                                  community_slug=community, pk=pk)
+        if merged_into is None:
+            raise Http404("No such topic") from None
+        return redirect(topic_url(merged_into), permanent=True)
     return _topic_page(request, topic, ReplyForm(initial=_quote(request, topic)))
 
 
