@@ -70,3 +70,27 @@ def _secrets() -> list[str]:
 def _mac(ids: bytes, secret: str | None = None) -> bytes:
     return salted_hmac(_SALT, ids, secret=secret or None, algorithm="sha256").digest()[
         :_MAC_BYTES]
+
+
+# --- Category addresses ----------------------------------------------------------------------
+# `forum+<community>.<category>@<list domain>` starts a topic in a category bound to no list
+# (a bound category's address is its list's). Not secret: who may post is checked on the
+# sender (services.replies.topic_by_email), as for a list.
+
+CATEGORY_LOCAL_PART = "forum"
+_LOCAL_PART_MAX = 64  # RFC 5321 §4.5.3.1.1
+
+
+def category_address(category) -> str | None:
+    """The address that starts a topic in `category` by e-mail; None for a bound category
+    (its list's address does) or slugs too long for a local part."""
+    if category.mailing_list_id is not None:
+        return None
+    local = f"{CATEGORY_LOCAL_PART}+{category.community.slug}.{category.slug}"
+    return f"{local}@{list_domain()}" if len(local) <= _LOCAL_PART_MAX else None
+
+
+def category_address_read(extension: str) -> tuple[str, str] | None:
+    """(community slug, category slug) of `forum+<extension>@`, or None if malformed."""
+    community, dot, slug = extension.strip().lower().partition(".")
+    return (community, slug) if dot and community and slug else None

@@ -1,6 +1,8 @@
-"""Replies by e-mail to a notification's personal reply address (`addresses.py`). The
-inbound router gives this every message to `reply+<token>@` (lists.services.handlers),
-robots and loops already dropped and the sender's authentication found.
+"""Mail to the forum's own addresses (`addresses.py`): replies to a notification's personal
+reply address, and new topics sent to a category's address. The inbound router gives these
+every message to `reply+<token>@` and `forum+<community>.<category>@`
+(lists.services.handlers), robots and loops already dropped and the sender's
+authentication found.
 
 A reply is posted only if: the token is ours and not expired; the person it names still has
 an active account and may still post in the topic; the From address is one of that
@@ -17,11 +19,13 @@ from cophub.core.links import site_url
 from cophub.lists import services as lists
 from cophub.lists.models import Post
 
-from ..addresses import reply_token_read
+from ..addresses import category_address_read, reply_token_read
 from ..exceptions import ForumError
+from ..models import Category
 from ..selectors import topic_for_post
 from .moderation import posting_check
-from .topics import reply_check
+from .notifications import delivery_start
+from .topics import post_check, reply_check, topic_create
 
 
 def reply_by_email(*, inbound, message, extension: str, authentication) -> str:
@@ -64,3 +68,61 @@ def reply_by_email(*, inbound, message, extension: str, authentication) -> str:
     if reply.status != Post.Status.PUBLISHED:
         return f"held for moderation (post {reply.pk}: {reply.held_reason or 'policy'})"
     return f"posted in topic {topic.pk} (post {reply.pk})"
+
+
+def topic_by_email(*, inbound, message, extension: str, authentication) -> str:
+    """Mail to a category's address (`forum+<community>.<category>@`) starts a topic there,
+    for a sender whose verified address belongs to an account that may post in the
+    category, when their domain vouched for the message (DKIM or DMARC). The subject is the
+    title, the sender's own words the first post (signature left out); a held first post
+    waits for the moderators as on the web. The same Message-ID twice starts one topic."""
+    category = _category_for(extension)
+    if category is None:
+        raise lists.AddressRefused("There is no forum category at this address.")
+    url = site_url(reverse("forum:category", args=[category.community.slug, category.slug]))
+    parsed = lists.post_parse(message)
+    sender = parsed.sender_email.lower()
+    address = (EmailAddress.objects.filter(email__iexact=sender, verified=True,
+                                           user__is_active=True)
+               .select_related("user").first())
+    if address is None:
+        raise lists.AddressRefused(
+            f"{sender} is not the verified address of a member, so it cannot start topics "
+            f"by e-mail. Sign in, or add this address to your account, at {url}")
+    if authentication is None or not authentication.passed:
+        raise lists.AddressRefused(
+            f"Your mail server did not sign this message (no DKIM signature or DMARC result "
+            f"vouches for {sender}), so it could have been forged. Start the topic on the "
+            f"website: {url}")
+    user = address.user
+    try:
+        post_check(user, category)
+        hold = posting_check(author=user, category=category, body=parsed.body_text)
+        post = lists.post_receive_reply(
+            mailing_list=None, parent=None, author=user, message=message, inbound=inbound,
+            authentication=authentication, held_reason=hold,
+            audit_scope=category.community.slug)
+    except (ForumError, lists.ListError) as exc:
+        raise lists.AddressRefused(f"{exc} The category: {url}") from exc
+    if post.parent_id is not None or post.thread_id != post.pk:
+        # The same Message-ID was already stored as a reply elsewhere: not a new topic.
+        return f"already stored (post {post.pk})"
+    topic = topic_create(category, post)
+    if post.status != Post.Status.PUBLISHED:
+        return f"held for moderation (post {post.pk}: {post.held_reason or 'policy'})"
+    delivery_start(post=post, topic=topic)
+    return f"started topic {topic.pk} (post {post.pk})"
+
+
+def _category_for(extension: str) -> Category | None:
+    slugs = category_address_read(extension)
+    if slugs is None:
+        return None
+    return (Category.objects.select_related("community")
+            .filter(community__slug=slugs[0], slug=slugs[1], mailing_list__isnull=True)
+            .first())
+
+
+def category_address_accepts(extension: str) -> bool:
+    """For the mail server, at RCPT: only the addresses of existing unbound categories."""
+    return _category_for(extension) is not None

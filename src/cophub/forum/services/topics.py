@@ -36,7 +36,8 @@ def topic_title_from_subject(subject: str, *, mailing_list: MailingList | None =
 
 # --- Topics and replies ----------------------------------------------------------------------
 
-def _post_check(author, category: Category):
+def post_check(author, category: Category):
+    """Raises NotAllowed unless `author` may post in `category`; returns their viewer."""
     viewer = viewer_for_user(author)
     refusal = category_post_refusal(viewer=viewer, category=category)
     if refusal:
@@ -60,7 +61,7 @@ def topic_start(*, category: Category, author, title: str, body_markdown: str) -
     thread on the list (mailed to its subscribers, or held by the list's moderation: then
     the topic appears when a moderator approves it). Returns the post; its topic is
     `post.forum_topic` once published. Raises NotAllowed or ForumError."""
-    _post_check(author, category)
+    post_check(author, category)
     hold = posting_check(author=author, category=category, body=body_markdown)
     ml = category.mailing_list
     post = _posted(lambda: lists.post_compose(
@@ -70,7 +71,7 @@ def topic_start(*, category: Category, author, title: str, body_markdown: str) -
     if ml is None:
         # Held or not, the topic exists (hidden until its first post is published); the
         # publication's signal came before it, so its notifications start here.
-        topic = _topic_create(category, post)
+        topic = topic_create(category, post)
         if post.status == Post.Status.PUBLISHED:
             delivery_start(post=post, topic=topic)
     topic = Topic.objects.filter(root=post).first()
@@ -83,7 +84,7 @@ def topic_start(*, category: Category, author, title: str, body_markdown: str) -
 def reply_check(*, topic: Topic, author) -> None:
     """Raises NotAllowed unless `author` may reply in the topic now (the posting rule, and
     a closed topic only for its moderators)."""
-    viewer = _post_check(author, topic.category)
+    viewer = post_check(author, topic.category)
     if topic.closed and not category_can_moderate(viewer=viewer, category=topic.category):
         raise NotAllowed("This topic is closed to new replies.")
 
@@ -111,7 +112,8 @@ def reply_create(*, topic: Topic, author, body_markdown: str,
         audit_scope=category.community.slug))
 
 
-def _topic_create(category: Category, root: Post) -> Topic:
+def topic_create(category: Category, root: Post) -> Topic:
+    """The topic whose first post is `root` (once, however often it is asked)."""
     topic, created = Topic.objects.get_or_create(root=root, defaults={
         "category": category,
         "title": topic_title_from_subject(root.subject, mailing_list=category.mailing_list),
@@ -133,7 +135,7 @@ def topic_post_published(*, post: Post) -> None:
     if topic is None and root_id == post.pk and post.mailing_list_id is not None:
         category = Category.objects.filter(mailing_list_id=post.mailing_list_id).first()
         if category is not None:
-            topic = _topic_create(category, post)
+            topic = topic_create(category, post)
     if topic is not None:
         topic_refresh(topic=topic)
         delivery_start(post=post, topic=topic)

@@ -24,6 +24,7 @@ from cophub.lists.selectors import list_shows_addresses, post_body_html, post_re
 from cophub.search.selectors import search_run
 
 from .. import selectors, services
+from ..addresses import category_address
 from ..exceptions import ForumError
 from ..forms import EditForm, ReplyForm, TopicFilterForm, TopicForm
 from ..mentions import mention_suggestions
@@ -94,11 +95,13 @@ def category_view(request, community, category):
     page.object_list = list(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    can_post = selectors.category_can_post(viewer=viewer, category=category)
     return render(request, "forum/category.html", {
         "community": category.community, "category": category, "page": page,
         "topics": page.object_list, "form": form, "show": show, "query": query.urlencode(),
         "description_html": render_markdown(category.description),
-        "can_post": selectors.category_can_post(viewer=viewer, category=category),
+        "can_post": can_post,
+        "address": category_address(category) if can_post else None,
         "refusal": selectors.category_post_refusal(viewer=viewer, category=category),
         "can_moderate": selectors.category_can_moderate(viewer=viewer, category=category),
         "watch": _watch_control(request, category=category),

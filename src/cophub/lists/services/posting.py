@@ -318,12 +318,13 @@ def post_receive(*, mailing_list: MailingList, message: Message, inbound=None,
 REPLY_TEXT_MAX = 50_000
 
 
-def post_receive_reply(*, mailing_list: MailingList | None, parent: Post, author,
+def post_receive_reply(*, mailing_list: MailingList | None, parent: Post | None, author,
                        message: Message, inbound=None, authentication=None,
                        via_forum: bool = False, held_reason: str = "",
                        audit_scope: str = "") -> Post:
-    """A reply by e-mail to `parent`, from `author` (the caller has matched the sender to
-    the account: the forum's per-recipient reply addresses), stored as its own words only:
+    """A reply by e-mail to `parent` (None: the first post of a new thread outside lists,
+    the forum's category addresses), from `author` (the caller has matched the sender to
+    the account: the forum's reply and category addresses), stored as its own words only:
     the quoted text, the "On … wrote:" line and the signature are left out (the sender's
     whole message stays in the inbound row). HTML-only mail is turned into text. On a list
     the list's rules apply as for any post, `via_forum` as in `_decision`; outside lists it
@@ -359,11 +360,14 @@ def post_receive_reply(*, mailing_list: MailingList | None, parent: Post, author
                 source=Post.Source.EMAIL, author=author,
                 sender_email=parsed.sender_email[:254],
                 sender_name=(author.name or parsed.sender_name)[:150],
-                subject=reply_subject(parent.subject), body_text=own, body_html="",
+                subject=(reply_subject(parent.subject) if parent is not None
+                         else (parsed.subject or "(no subject)")[:998]),
+                body_text=own, body_html="",
                 message_id=parsed.message_id, inbound=inbound, authenticated=passed,
                 auth_method=authentication.method if passed else "",
                 auth_domain=(authentication.domain if passed else "")[:253])
-            _reply_headers(post, parent)
+            if parent is not None:
+                _reply_headers(post, parent)
             return _post_create(post, actor=author, audit_scope=audit_scope)
     except IntegrityError:  # the same message processed concurrently: that one stands
         existing = Post.objects.filter(**lookup).first()
