@@ -9,11 +9,14 @@ to know better, in this order:
    a sender can put whatever they like in their own headers — is ignored. Of ours, the
    topmost header reporting a method wins (an MTA prepends, so a forged copy claiming our id
    that the MTA failed to remove sits below the real one).
-2. **DKIM checked here** (the embedded mail server, no MTA in front): every DKIM-Signature is
-   verified with `dkimpy`; the post is authenticated when one passes and its `d=` domain is
-   aligned with the From domain. The key lookup is injectable (`dnsfunc`), and a lookup
-   that fails means "not checked", never "passed". SPF is not checked here: it needs DNS for
-   the envelope sender, and a forged From is DMARC's business, which the MTA does better.
+2. **DKIM and SPF checked here** (the embedded mail server, no MTA in front): every
+   DKIM-Signature is verified with `dkimpy`; the post is authenticated when one passes and
+   its `d=` domain is aligned with the From domain. Failing that, SPF (`pyspf`) for the
+   connecting address and the envelope sender, when the sender's domain is aligned with
+   From (what DMARC accepts too) — only for a peer that is not this host: behind a local
+   MTA the peer is that MTA, and SPF would judge it instead of the sender. Lookups are
+   injectable (`DNS_LOOKUP` for DKIM keys, `SPF_DNS_LOOKUP` for SPF), and a lookup that
+   fails means "not checked", never "passed".
 
 Alignment is DMARC's relaxed mode approximated without a public-suffix list: the From domain
 and the signing domain are equal, or one is a subdomain of the other and the shorter has at
@@ -23,6 +26,7 @@ not: stricter than DMARC, never looser).
 What a list does with a post that fails is the list's policy (`posting`); this module only
 answers."""
 
+import ipaddress
 import logging
 import re
 from collections.abc import Callable
@@ -31,6 +35,9 @@ from email.message import Message
 from email.utils import getaddresses
 
 import dkim
+import dns.exception
+import dns.resolver
+import spf
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -43,6 +50,43 @@ DNS_LOOKUP: DnsFunc = dkim.dnsplug.get_txt
 
 # Checking a pathological message costs CPU per signature: a real one has one or two.
 MAX_SIGNATURES = 5
+SPF_TIMEOUT = 10  # seconds for all of one check's lookups (RFC 7208 §4.6.4 suggests 20)
+
+
+def _spf_dns_dnspython(name: str, qtype: str, timeout: float) -> list:
+    """SPF's lookups with dnspython's current API, as pyspf wants them:
+    [((name, qtype), value), …]; TXT values are lists of byte strings."""
+    records = []
+    try:
+        answers = dns.resolver.resolve(name, qtype, lifetime=timeout, raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN:
+        return records
+    except (dns.exception.Timeout, dns.resolver.NoNameservers) as exc:
+        raise spf.TempError(f"DNS {exc}") from exc
+    for rdata in answers:
+        if qtype in ("A", "AAAA"):
+            records.append(((name, qtype), rdata.address))
+        elif qtype == "MX":
+            records.append(((name, qtype), (rdata.preference, rdata.exchange)))
+        elif qtype == "PTR":
+            records.append(((name, qtype), rdata.target.to_text(True)))
+        elif qtype in ("TXT", "SPF"):
+            records.append(((name, qtype), rdata.strings))
+    return records
+
+
+# SPF's lookup, a module attribute as DNS_LOOKUP is: (name, qtype, timeout) → records.
+SPF_DNS_LOOKUP: Callable[[str, str, float], list] = _spf_dns_dnspython
+
+
+def _spf_dns(name, qtype, tcpfallback=True, timeout=30):
+    return SPF_DNS_LOOKUP(name, qtype, timeout)
+
+
+# pyspf looks its records up through its module function `DNSLookup`, which it points at
+# whichever DNS library it finds (its own switch uses dnspython's deprecated `query`). Ours
+# goes through SPF_DNS_LOOKUP, resolved at each call, so tests and hosts without DNS swap it.
+spf.DNSLookup = _spf_dns
 
 
 @dataclass(frozen=True)
@@ -54,17 +98,27 @@ class AuthResult:
 
 
 def sender_authenticate(raw_bytes: bytes, message: Message, *,
-                        dnsfunc: DnsFunc | None = None) -> AuthResult:
+                        dnsfunc: DnsFunc | None = None, peer: str = "",
+                        mail_from: str = "") -> AuthResult:
     """Whether the From domain of `message` (whose bytes as received are `raw_bytes`) is
     authenticated: by our MTA's Authentication-Results when it stamped one, else by a DKIM
-    signature aligned with From. Never raises and never passes on doubt."""
+    signature aligned with From, else by SPF for the connecting `peer` (an IP address) and
+    the envelope sender `mail_from`, aligned with From. Never raises and never passes on
+    doubt."""
     from_domain, problem = _from_domain(message)
     if problem:
         return AuthResult(False, "", from_domain, problem)
     trusted = _trusted_results(message)
     if trusted is not None:
         return _from_authentication_results(trusted, from_domain)
-    return _dkim_check(raw_bytes, from_domain, dnsfunc or DNS_LOOKUP)
+    result = _dkim_check(raw_bytes, from_domain, dnsfunc or DNS_LOOKUP)
+    if result.passed:
+        return result
+    checked = _spf_check(peer, mail_from, from_domain)
+    if checked is None:
+        return result
+    return checked if checked.passed else AuthResult(
+        False, "", from_domain, f"{result.reason}; {checked.reason}"[:300])
 
 
 def aligned(from_domain: str, other: str) -> bool:
@@ -203,6 +257,32 @@ def _from_authentication_results(headers: list, from_domain: str) -> AuthResult:
     return AuthResult(False, "", from_domain, f"not authenticated: our mail server found no "
                                               f"pass aligned with {from_domain} "
                                               f"({seen or 'no results'})")
+
+
+# --- SPF checked here ----------------------------------------------------------------------
+
+
+def _spf_check(peer: str, mail_from: str, from_domain: str) -> AuthResult | None:
+    """SPF for an aligned envelope sender; None when it does not apply (no peer, this host
+    as the peer, a null or unaligned envelope sender)."""
+    try:
+        address = ipaddress.ip_address(peer.strip().strip("[]"))
+    except ValueError:
+        return None
+    sender_domain = _domain(mail_from.rpartition("@")[2])
+    if address.is_loopback or not sender_domain or not aligned(from_domain, sender_domain):
+        return None
+    try:
+        verdict, explanation = spf.check2(i=str(address), s=mail_from, h=sender_domain,
+                                          timeout=SPF_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 — a failing check is "not checked", never a pass
+        logger.info("SPF check for %s from %s failed: %s", mail_from, address, exc)
+        return AuthResult(False, "", from_domain, "SPF could not be checked")
+    if verdict == "pass":
+        return AuthResult(True, "spf", sender_domain,
+                          f"SPF passed for {sender_domain} from {address}")
+    return AuthResult(False, "", from_domain,
+                      f"SPF {verdict} for {sender_domain} from {address}"[:200])
 
 
 # --- DKIM checked here ---------------------------------------------------------------------

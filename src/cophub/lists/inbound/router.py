@@ -184,7 +184,8 @@ def _route_handled(inbound: InboundMessage, message: EmailMessage, rcpt: str) ->
     robot = robot_reason(message)
     if robot:
         return f"dropped: automated message ({robot}); no reply: automated sender"
-    authentication = sender_authenticate(bytes(inbound.raw), message)
+    authentication = sender_authenticate(bytes(inbound.raw), message, peer=inbound.peer,
+                                         mail_from=inbound.mail_from)
     try:
         return handler(inbound=inbound, message=message, extension=extension,
                        authentication=authentication)
@@ -204,7 +205,8 @@ def _route_post(inbound: InboundMessage, message: EmailMessage,
         # post. (Precedence: list is not enough: a person may forward another list's mail.)
         return f"dropped: automated message ({robot}), not posted; no reply: automated sender"
     # Checked on the bytes as received: DKIM signs them, not our parse of them.
-    authentication = sender_authenticate(bytes(inbound.raw), message)
+    authentication = sender_authenticate(bytes(inbound.raw), message, peer=inbound.peer,
+                                         mail_from=inbound.mail_from)
     try:
         post = post_receive(mailing_list=mailing_list, message=message, inbound=inbound,
                             authentication=authentication)

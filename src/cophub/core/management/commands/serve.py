@@ -44,6 +44,7 @@ def serve_children(*, bind: str, workers: int, threads: int, access_log: bool) -
     """The web server, the worker, and every registered process that is wanted now."""
     gunicorn = [
         sys.executable, "-m", "gunicorn", "cophub.config.wsgi:application",
+        "--config", "python:cophub.config.gunicorn",  # no `Server: gunicorn` header
         "--bind", bind,
         "--workers", str(workers),
         "--worker-class", "gthread",
