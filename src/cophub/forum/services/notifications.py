@@ -49,6 +49,7 @@ Level = Watch.Level
 Kind = Notification.Kind
 CHUNK = 500
 NOTIFICATION_GATE = "forum.notification"
+SUMMARY_GATE = "forum.summary"
 TOPIC_LEVELS = (Level.WATCHING, Level.TRACKING, Level.NORMAL, Level.MUTED)
 
 
@@ -314,8 +315,10 @@ def _summary_send(user_id: int, now) -> int:
     user = waiting[0].user
     viewer = viewer_for_user(user)
     visible = [n for n in waiting if category_can_view(viewer=viewer, category=n.topic.category)]
-    Notification.objects.filter(pk__in=[n.pk for n in waiting]).update(
-        email=Notification.Email.SUMMARIZED)
+    Notification.objects.filter(pk__in=[n.pk for n in visible]).update(
+        email=Notification.Email.SUMMARIZED, summarized_at=now)
+    Notification.objects.filter(pk__in=[n.pk for n in waiting if n not in visible]).update(
+        email=Notification.Email.NONE)
     preference.last_summary_at = now
     preference.save(update_fields=["last_summary_at"])
     if not visible:
@@ -333,5 +336,7 @@ def _summary_send(user_id: int, now) -> int:
         subject=f"Forum summary: {len(visible)} new post{'s' if len(visible) != 1 else ''}",
         body_text=render_to_string("forum/email/summary_message.txt", context),
         headers={"Auto-Submitted": "auto-generated"})
-    mail_enqueue_many(content=content, recipients=[(user.email, {}, "")])
+    # Gated as a whole: sent only if the person may still see every topic it names.
+    mail_enqueue_many(content=content,
+                      recipients=[(user.email, {}, "", (SUMMARY_GATE, preference.pk))])
     return 1
