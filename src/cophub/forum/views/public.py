@@ -169,8 +169,15 @@ def _topic_page(request, topic: Topic, reply_form, status: int = 200):
     can_post = selectors.category_can_post(viewer=viewer, category=category) and (
         not topic.closed or can_moderate)
     is_asker = viewer.user_id is not None and viewer.user_id == topic.root.author_id
+    slug = category.community.slug
+    # One reverse per kind of link, not one per post (a tenth of a page of 50 posts).
+    per_post = {name: reverse(f"forum:{name}", args=[slug, 0]).replace("/p/0/", "/p/{}/")
+                for name in ("post_flag", "post_edit", "post_history")}
     previous_id = None
     for post in page.object_list:
+        post.flag_url = per_post["post_flag"].format(post.pk)
+        post.edit_url = per_post["post_edit"].format(post.pk)
+        post.history_url = per_post["post_history"].format(post.pk)
         post.display_name = _author_name(post, addresses=addresses)
         post.display_address = post.sender_email if addresses else ""
         _body(post)
@@ -195,6 +202,7 @@ def _topic_page(request, topic: Topic, reply_form, status: int = 200):
     return render(request, "forum/topic.html", {
         "community": category.community, "category": category, "topic": topic,
         "page": page, "posts": page.object_list, "answer": answer, "reply_form": reply_form,
+        "answer_url": reverse("forum:answer", args=[slug, topic.pk]),
         "can_post": can_post, "can_moderate": can_moderate,
         "can_accept": category.is_questions and (is_asker or can_moderate),
         "refusal": ("This topic is closed to new replies." if topic.closed and not can_moderate
