@@ -4,10 +4,11 @@ group's leads)."""
 
 import nh3
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from cophub.accounts.domains import addresses_government
+from cophub.accounts.models import QualifyingAddressLapse
 from cophub.communities.models import CommunityRole, Membership
 from cophub.communities.selectors import groups_visible_to, viewers_for
 from cophub.core import markdown
@@ -97,14 +98,23 @@ def list_who(*, mailing_list: MailingList) -> QuerySet[Subscription]:
             .select_related("subscriber").order_by("subscriber__email"))
 
 
+def address_lapsed(*, email: str) -> bool:
+    """Whether `email` (without case) has lapsed for the government tier: a verified hard
+    bounce to a signed return path said its holder left (`accounts.services.address_lapse`).
+    Its domain still reads as government; for government lists it no longer qualifies."""
+    return QualifyingAddressLapse.objects.filter(email_address__email__iexact=email).exists()
+
+
 def subscriptions_holder_may_receive(*, subscription_ids) -> set[int]:
     """Those of `subscription_ids` whose holder may still receive their list's mail: the
     list's audience rule, asked when the mail is sent (the outbox's gate, `lists.gates`).
 
     - anyone: yes;
     - government: the address still grants the tier (the rule at joining,
-      `list_accepts_address`: an operator's deny rule ends it) and, when the address belongs
-      to an account (`Subscriber.user`), that account may see government content now
+      `list_accepts_address`: an operator's deny rule ends it, and so does a lapse,
+      `address_lapsed`: a person who keeps the tier through another address gets nothing
+      more at the one that bounced) and, when the address belongs to an account
+      (`Subscriber.user`), that account may see government content now
       (`core.access.can_view`) — a person who removed their .gov address from their account
       is no longer government, whatever address the list still knows;
     - a group's list: the account may see the group's content (an active member, or an
@@ -112,11 +122,16 @@ def subscriptions_holder_may_receive(*, subscription_ids) -> set[int]:
 
     A digest or newsletter copy carries only what the list's audience may see (newsletter
     blocks are composed for it: `newsletter.blocks.list_audience`), so this one rule covers
-    posts, digests and newsletters. Four queries at most, however many subscriptions."""
+    posts, digests and newsletters. Four queries at most, however many subscriptions (the
+    lapse is asked in the first)."""
+    lapsed = QualifyingAddressLapse.objects.filter(
+        email_address__email__iexact=OuterRef("subscriber__email"))
     subscriptions = list(Subscription.objects.filter(pk__in=subscription_ids)
-                         .select_related("mailing_list", "subscriber__user"))
+                         .select_related("mailing_list", "subscriber__user")
+                         .annotate(address_lapsed=Exists(lapsed)))
     government_emails = [s.subscriber.email for s in subscriptions
-                         if s.mailing_list.audience == MailingList.Audience.GOVERNMENT]
+                         if s.mailing_list.audience == MailingList.Audience.GOVERNMENT
+                         and not s.address_lapsed]
     qualifying = addresses_government(government_emails) if government_emails else set()
     holders = {s.subscriber.user for s in subscriptions if s.subscriber.user_id is not None}
     viewers = viewers_for(holders) if holders else {}

@@ -5,6 +5,13 @@ the MIME body entity, built once per `MailContent` and cached by its id, and a s
 per-recipient header block put in front of it. Building the body once is what makes bulk
 sending cheap; the header block costs microseconds. Rows without content (confirmations,
 invitations with calendar attachments) keep Django's `EmailMultiAlternatives`, as before.
+
+The SMTP envelope sender is the row's `envelope_from` (a list copy's VERP address) or, for a
+row stored without one, what the registered return-path builder says (return_path.py: a
+signed bounce address naming the recipient), chosen here so rows queued before a builder
+existed get it too; the From address when neither says anything. A Django message's
+`from_email` is that envelope sender, as Django's SMTP backend sends it in MAIL FROM; the
+From header stays the row's.
 """
 
 import email
@@ -17,6 +24,7 @@ from email.utils import format_datetime
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
+from cophub.core.mail.return_path import return_path_for
 from cophub.core.models import MailContent, OutgoingMail
 
 # SMTP: CRLF line ends, RFC 2047 encoded words for non-ASCII header text, 78-column folds.
@@ -88,9 +96,14 @@ def mail_build(mail: OutgoingMail, *, content: MailContent | None = None) -> Bui
     for name, value in mail.headers.items():
         fields[name.lower()] = (name, value)
     lines = [prepared.folded.get(pair) or _fold(*pair) for pair in fields.values()]
-    return Built(mail_id=mail.pk, envelope_from=mail.envelope_from or mail.from_email,
+    return Built(mail_id=mail.pk, envelope_from=envelope_sender(mail) or mail.from_email,
                  to=mail.to, head=b"".join(lines), body=prepared.body,
                  subject=content.subject, body_text=content.body_text)
+
+
+def envelope_sender(mail: OutgoingMail) -> str:
+    """The row's own return path, else the registered builder's; "" for the From address."""
+    return mail.envelope_from or return_path_for(to=mail.to, from_email=mail.from_email)
 
 
 def smtp_quoted(data: bytes) -> bytes:
@@ -107,9 +120,10 @@ def django_message(mail: OutgoingMail) -> EmailMessage:
     headers = {**mail.headers, "Message-ID": mail.message_id}
     message = EmailMultiAlternatives(subject=mail.subject, body=mail.body_text,
                                      from_email=mail.from_email, to=[mail.to], headers=headers)
-    if mail.envelope_from:
+    sender = envelope_sender(mail)
+    if sender:
         # Django uses from_email as the envelope sender; the header From stays as stored.
-        message.from_email = mail.envelope_from
+        message.from_email = sender
         message.extra_headers.setdefault("From", mail.from_email)
     if mail.body_html:
         message.attach_alternative(mail.body_html, "text/html")

@@ -1,6 +1,8 @@
 """Bounces to <list>-bounces@: score the subscriber a signed VERP address names
 (<list>-bounces+<token>-jane=agency.gov@ or +<token>-<subscription id>@, see `addresses`) and
-disable delivery at COPHUB_BOUNCE_THRESHOLD.
+disable delivery at COPHUB_BOUNCE_THRESHOLD. Bounces of notices (bounces+<token>-jane=…@,
+the return path of every message the outbox sends without one of its own) are recorded for
+the address they name, with no list.
 
 flufl.bounce reads the notice (RFC 3464 DSNs and the usual vendor formats) and says which
 addresses failed permanently or temporarily. Only the verified VERP address decides whom a
@@ -8,6 +10,11 @@ report is about: it names the subscriber whose copy bounced even when the notice
 forwarding address instead, and a report there scores that one subscription and nobody else
 it names. A permanent failure scores 1.0, a temporary one 0.5; a score older than
 COPHUB_BOUNCE_STALE_DAYS starts again from 0.
+
+A notice's return path is stricter: no subscription stands behind it, and its only effect is
+on the address (a hard bounce lapses a government address), so the report must name that
+very address. A report there that names only others (a forwarding target that failed) is
+kept for review and scores nothing.
 
 Anything else (a report to the plain -bounces@ address, to an unsigned or forged VERP
 address) is kept as an "unverified" Bounce per address it names, for the owners' bounces
@@ -31,6 +38,7 @@ from cophub.accounts.models import QualifyingAddressLapse
 from cophub.accounts.services import address_lapse
 from cophub.core.audit import audit_record
 
+from .. import addresses
 from ..addresses import ListAddress
 from ..mailparse import body_text, storable
 from ..models import Bounce, InboundMessage, MailingList, Subscription
@@ -47,17 +55,24 @@ UNVERIFIED_ROWS = 20
 def bounce_process(*, inbound: InboundMessage | None, mailing_list: MailingList | None,
                    address: ListAddress, message: EmailMessage) -> str:
     """Record the bounce(s) in `message`; score only the subscription a verified VERP
-    `address` names. Returns the result in words. Never raises for a malformed or unknown
-    notice."""
+    `address` names (a notice's: only the address it names, if the report names it too).
+    Returns the result in words. Never raises for a malformed or unknown notice."""
     permanent, temporary = _failures(message)
     diagnostic = _diagnostic(message)
+    named = permanent | temporary
     if not address.verp_verified:
         return _unverified_keep(inbound=inbound, mailing_list=mailing_list, address=address,
-                                named=permanent | temporary, diagnostic=diagnostic)
+                                named=named, diagnostic=diagnostic)
     subscription_id = address.verp_subscription_id
     email = address.verp_email.lower()
     if subscription_id is not None:
         email = _subscription_email(mailing_list, subscription_id)
+    if address.is_notice_bounce and named and email not in named:
+        return _unverified_keep(
+            inbound=inbound, mailing_list=None, address=address, named=named,
+            diagnostic=diagnostic, why=f"names others, not {email}",
+            note=(f"Not scored: the notice to {email} came back to its signed return path, "
+                  "but the report names other addresses."))
     if email in permanent or (permanent and email not in temporary):
         kind = Bounce.Kind.HARD
     elif temporary:
@@ -101,7 +116,7 @@ def bounce_record(*, inbound: InboundMessage | None, mailing_list: MailingList |
                               subscription=subscription, email=storable(email[:254]),
                               kind=kind, diagnostic=storable(diagnostic))
         if subscription is None:
-            return f"{kind} for {email} (not subscribed)"
+            return f"{kind} for {email}" + (" (not subscribed)" if mailing_list else "")
         now = timezone.now()
         stale = now - timedelta(days=settings.COPHUB_BOUNCE_STALE_DAYS)
         if subscription.last_bounce_at is None or subscription.last_bounce_at < stale:
@@ -127,14 +142,19 @@ def bounce_record(*, inbound: InboundMessage | None, mailing_list: MailingList |
 
 
 def _unverified_keep(*, inbound: InboundMessage | None, mailing_list: MailingList | None,
-                     address: ListAddress, named: set[str], diagnostic: str) -> str:
+                     address: ListAddress, named: set[str], diagnostic: str,
+                     note: str = "", why: str = "not verified (no signed VERP address)") -> str:
     """A report we cannot attribute: one "unverified" row per address it names (at most
     UNVERIFIED_ROWS, linked to that subscription so the owners see whom it claims), or one
-    "unparseable" row if it names nobody. Scores nothing, tells nobody."""
-    where = (f"{address.local_part}-bounces+{address.verp_unverified}@…"
-             if address.verp_unverified else f"{address.local_part}-bounces@…")
-    note = (f"Not verified, not scored: came to {where}, not to a signed VERP address.\n"
-            f"{diagnostic}")
+    "unparseable" row if it names nobody. Scores nothing, tells nobody. `note` and `why`
+    say why, on the rows and in the result."""
+    if not note:
+        base = (addresses.NOTICE_BOUNCES if address.is_notice_bounce
+                else f"{address.local_part}-bounces")
+        where = (f"{base}+{address.verp_unverified}@…" if address.verp_unverified
+                 else f"{base}@…")
+        note = f"Not verified, not scored: came to {where}, not to a signed VERP address."
+    note = f"{note}\n{diagnostic}"
     if not named:
         Bounce.objects.create(inbound=inbound, mailing_list=mailing_list,
                               kind=Bounce.Kind.UNPARSEABLE, diagnostic=storable(note))
@@ -151,8 +171,7 @@ def _unverified_keep(*, inbound: InboundMessage | None, mailing_list: MailingLis
                email=storable(a), kind=Bounce.Kind.UNVERIFIED, diagnostic=storable(note))
         for a in shown)
     more = f" and {len(named) - len(shown)} more" if len(named) > len(shown) else ""
-    return (f"bounce: not verified (no signed VERP address), kept for review, nothing "
-            f"scored: {', '.join(shown)}{more}")
+    return f"bounce: {why}, kept for review, nothing scored: {', '.join(shown)}{more}"
 
 
 def _subscription_email(mailing_list: MailingList | None, subscription_id: int) -> str:

@@ -37,13 +37,17 @@ DB_THREADS = 4
 
 def recipient_known(address: str) -> bool:
     """An address the server takes mail for: one `address_parse` understands, of a list
-    that exists and is active; or another app's address (`services.handlers`, such as the
-    forum's `reply+<token>@`) whose extension that app accepts."""
+    that exists and is active; a notice's return path (`bounces+<token>-…@`) whose token
+    verifies, so a forged one is refused before anything is stored; or another app's
+    address (`services.handlers`, such as the forum's `reply+<token>@`) whose extension that
+    app accepts."""
     if address_handled(address) is not None:
         return address_handled_accepts(address)
     parsed = addresses.address_parse(address)
     if parsed is None:
         return False
+    if parsed.is_notice_bounce:
+        return parsed.verp_verified
     return MailingList.objects.filter(local_part=parsed.local_part, is_active=True).exists()
 
 

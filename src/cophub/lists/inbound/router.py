@@ -150,6 +150,10 @@ def _route_one(inbound: InboundMessage, message: EmailMessage, rcpt: str) -> str
     parsed = addresses.address_parse(rcpt)
     if parsed is None:
         return "ignored: not a list address"
+    if parsed.is_notice_bounce:
+        # A notice's bounce (bounces+<token>-<recipient>@): about an address, not a list.
+        return bounce_process(inbound=inbound, mailing_list=None, address=parsed,
+                              message=message)
     mailing_list = MailingList.objects.filter(local_part=parsed.local_part).first()
     if parsed.role == "bounces":
         # Bounces are read even for a list deactivated since the copy was sent; only a

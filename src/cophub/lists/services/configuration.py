@@ -27,7 +27,8 @@ _BOOLEAN_FIELDS = ("digests_enabled", "is_active")
 # RFC 2142 mailboxes the list domain must keep for people and mail servers.
 RESERVED_LOCAL_PARTS = frozenset({"my", "confirm", "unsubscribe", "new",
                                   "postmaster", "abuse", "mailer-daemon",
-                                  "reply"})  # the forum's reply addresses (handlers.py)
+                                  "reply",  # the forum's reply addresses (handlers.py)
+                                  "bounces"})  # notices' return paths (addresses.py)
 LOCAL_PART_MIN, LOCAL_PART_MAX = 2, 50
 _LOCAL_PART_RE = re.compile(r"[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?")
 _REQUIRED_CHOICES = {"audience": "who may join the list", "kind": "the kind of list",

@@ -11,7 +11,7 @@ message may be processed again after a crash (key what it writes on the Message-
 
 from collections.abc import Callable
 
-from ..addresses import list_domain
+from ..addresses import NOTICE_BOUNCES, list_domain
 from ..exceptions import ListError
 
 Handler = Callable[..., str]
@@ -29,6 +29,8 @@ def address_handler_register(name: str, handler: Handler, *,
     may take it as its address. `accepts(extension)`, asked by the mail server at RCPT
     time, refuses an extension that cannot be ours (a forged token) before the message is
     taken, so no reply is ever sent about it."""
+    if name.lower() == NOTICE_BOUNCES:
+        raise ValueError(f"{name}+…@ is the return path of notices (lists.addresses).")
     _handlers[name.lower()] = handler
     if accepts is not None:
         _accepts[name.lower()] = accepts

@@ -27,7 +27,7 @@ from ..exceptions import (
     NotSubscribed,
 )
 from ..models import Confirmation, MailingList, Subscriber, Subscription
-from ..selectors import list_can_manage
+from ..selectors import address_lapsed, list_can_manage
 from .throttle import auto_mail_remaining
 
 CONFIRMATION_LIFETIME = timedelta(days=7)
@@ -60,8 +60,9 @@ def list_accepts_address(*, mailing_list: MailingList, email: str) -> tuple[bool
     """Whether `email` may join the list, and if not, a sentence saying why.
 
     Government lists: the address itself must qualify for the government tier (a government
-    account does not make its other, non-government addresses eligible). Group lists: the
-    address is verified on an account that is an active member of the group."""
+    account does not make its other, non-government addresses eligible), and must not have
+    lapsed (mail to it bounced for good: its holder left). Group lists: the address is
+    verified on an account that is an active member of the group."""
     try:
         email = email_normalize(email)
     except NotEligible as exc:
@@ -73,6 +74,11 @@ def list_accepts_address(*, mailing_list: MailingList, email: str) -> tuple[bool
             return True, ""
         case MailingList.Audience.GOVERNMENT:
             if domain_verdict(email).is_government:
+                if address_lapsed(email=email):
+                    return False, (f"{email} no longer counts as a government address: mail "
+                                   "to it was returned as undeliverable, so "
+                                   f"{mailing_list.address} is closed to it. Join with the "
+                                   "government address you use now.")
                 return True, ""
             return False, (f"Only government employees with a .gov or .mil address can join "
                            f"{mailing_list.address}; {email} does not qualify.")
