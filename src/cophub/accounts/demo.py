@@ -12,8 +12,9 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Interest, Level, RegistryDomain, Tier, User
+from .models import Interest, Level, QualifyingAddressLapse, RegistryDomain, Tier, User
 from .registry import registry_import
+from .services import address_lapse
 
 DEMO_PASSWORD = "community-of-practice"
 # A fixed TOTP secret for the demo organizer, so a developer can add it to an authenticator
@@ -49,6 +50,12 @@ NAMED = [
     ("member@va.gov", "Mia Member", "member", False),
     ("public@example.com", "Pat Public", "public", False),
 ]
+# A member whose work address bounced for good, so it lapsed (`services.address_lapse`, as
+# the lists' bounce processing does): the organizers' page counts them, and they see on
+# signing in and on their addresses page why, and how to get it back. They sign in with the
+# personal address they made primary; the four logins above stay as they are.
+LAPSED = ("sam.rivera@example.com", "Sam Rivera", "sam.rivera@dol.gov",
+          "smtp; 550 5.1.1 <sam.rivera@dol.gov>: Recipient address rejected: User unknown")
 
 
 def already_loaded() -> bool:
@@ -94,9 +101,20 @@ def build(*, context) -> None:
             job_role="Community organizer" if role == "organizer" else rng.choice(ROLES),
             date_joined=now - timedelta(days=rng.randint(400, 1500)),
         ))
+    # The lapsed member, as they were before the bounce (no random draws, so the generated
+    # members below stay the same).
+    personal, lapsed_name, work, _ = LAPSED
+    work_domain = work.split("@")[1]
+    _, organization, level = next((a for a in agencies if a[0] == work_domain),
+                                  (work_domain, "Department of Labor", Level.FEDERAL))
+    named.append(User(
+        email=personal, name=lapsed_name, password=password, tier=Tier.GOVERNMENT,
+        tier_domain=work_domain, organization=organization, level=level,
+        job_role="Program Analyst", date_joined=now - timedelta(days=900),
+    ))
     people = []
-    seen = {e for e, *_ in NAMED}
-    for i in range(context["members"] - len(NAMED)):
+    seen = {e for e, *_ in NAMED} | {personal}
+    for i in range(context["members"] - len(named)):
         domain, org, level = rng.choices(agencies, weights=weights)[0]
         first, last = rng.choice(FIRST), rng.choice(LAST)
         email = f"{first}.{last}.{i}@{domain}".lower()
@@ -114,23 +132,36 @@ def build(*, context) -> None:
         ))
     User.objects.bulk_create(named + people, batch_size=1000)
     users = list(User.objects.filter(email__in=seen).order_by("id"))
+    by_email = {u.email: u for u in users}
     EmailAddress.objects.bulk_create(
-        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users],
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
+        + [EmailAddress(user=by_email[personal], email=work, verified=True)],
         batch_size=1000,
     )
+    context["former_government"] = [_lapse(by_email[personal])]
     through = User.interests.through
     through.objects.bulk_create(
         [through(user_id=u.pk, interest_id=i.pk)
          for u in users for i in rng.sample(interests, rng.randint(0, 3))],
         batch_size=2000,
     )
-    by_email = {u.email: u for u in users}
     organizer = by_email[NAMED[0][0]]
     if not Authenticator.objects.filter(user=organizer).exists():
         TOTP.activate(organizer, DEMO_TOTP_SECRET)
     context["people"] = {role: by_email[email] for email, _, role, _ in NAMED}
     context["users"] = users
     context["rng"] = rng
+
+
+def _lapse(person: User) -> User:
+    """The person's work address bounces for good, through the service the lists' bounce
+    processing calls: the lapse, the tier recomputed, the audit row, the notice to their
+    personal address. Returns the person as they are now (a public participant)."""
+    *_, work, diagnostic = LAPSED
+    address_lapse(email=work, reason=QualifyingAddressLapse.Reason.HARD_BOUNCE,
+                  detail=diagnostic)
+    person.refresh_from_db()
+    return person
 
 
 def print_logins(context) -> None:
@@ -140,4 +171,6 @@ def print_logins(context) -> None:
     for email, _name, role, staff in NAMED:
         extra = " — site operator, MFA on" if staff else ""
         out.write(f"  {role:<10} {email}{extra}")
+    out.write(f"  {'lapsed':<10} {LAPSED[0]} — their {LAPSED[2]} bounced: a public participant "
+              "until they confirm it again (see E-mail addresses)")
     out.write(f"  The organizer's authenticator-app secret (TOTP): {DEMO_TOTP_SECRET}")

@@ -146,17 +146,20 @@ class RegistryDomain(models.Model):
 
 
 class QualifyingAddressLapse(models.Model):
-    """A verified address that no longer counts for the government tier, because mail to it
-    came back for good (a hard bounce to a signed return path) — the sign that the person has
-    left the agency. Kept beside allauth's `EmailAddress`, not in it: the address stays
-    verified for signing in and for mail; only the tier ignores it. The way back today is to
-    remove the address and add it again (the row goes with it; the new address is confirmed
-    as any other); a confirmation of this very address (`email_confirmed`) also deletes the
-    row, but allauth's links confirm only unverified addresses, so no page sends one yet. The
-    audit log keeps the history (`accounts.address.lapsed`, `accounts.address.lapse_lifted`)."""
+    """A verified address that no longer counts for the government tier: mail to it came back
+    for good (a hard bounce to a signed return path, the sign that the person has left the
+    agency), or it was not confirmed again in time at its yearly check
+    (`QualifyingAddressCheck`). Kept beside allauth's `EmailAddress`, not in it: the address
+    stays verified for signing in and for mail; only the tier ignores it. The way back is a
+    confirmation of this very address: the signed link of the yearly check, which the person
+    can ask for again on their e-mail addresses page (`services.address_reconfirm`), or
+    allauth's own confirmation after removing the address and adding it again
+    (`email_confirmed`). The audit log keeps the history (`accounts.address.lapsed`,
+    `accounts.address.lapse_lifted`); organizers' counts are read from it."""
 
     class Reason(models.TextChoices):
         HARD_BOUNCE = "hard_bounce", "Mail to the address bounced permanently"
+        NOT_RECONFIRMED = "not_reconfirmed", "Not confirmed by the deadline of the yearly check"
 
     email_address = models.OneToOneField("account.EmailAddress", on_delete=models.CASCADE,
                                          related_name="qualifying_lapse")
@@ -166,3 +169,31 @@ class QualifyingAddressLapse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email_address_id} lapsed ({self.reason})"
+
+
+class QualifyingAddressCheck(models.Model):
+    """The yearly check that a qualifying address still reaches its person: a government
+    tier granted once would otherwise outlive the job it came from. The address's year starts
+    when it last proved its mailbox (verified, or confirmed again); once
+    `COPHUB_GOV_RECONFIRM_DAYS` have passed, the daily job (`services.address_checks_run`)
+    sends it a signed link once (`requested_at`), and lapses the address if nobody follows
+    it within `COPHUB_GOV_RECONFIRM_GRACE_DAYS`. A confirmation starts a new year
+    (`requested_at` back to empty).
+
+    Kept beside allauth's `EmailAddress` like `QualifyingAddressLapse`. Rows exist for every
+    address confirmed since this feature (whatever its domain: an address that starts to
+    qualify through an operator's rule already has its year) and for every qualifying one
+    (the job starts a year for any it has not seen); only qualifying addresses are asked."""
+
+    email_address = models.OneToOneField("account.EmailAddress", on_delete=models.CASCADE,
+                                         related_name="qualifying_check")
+    confirmed_at = models.DateTimeField(
+        default=timezone.now, db_index=True,
+        help_text="When the address's current year started: verified, confirmed again, or "
+                  "(for addresses older than the check) first seen.")
+    requested_at = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="When this year's confirmation link was sent; empty until then.")
+
+    def __str__(self) -> str:
+        return f"{self.email_address_id} confirmed {self.confirmed_at:%Y-%m-%d}"

@@ -4,18 +4,20 @@ from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cophub.core.models import AuditEvent
 
@@ -23,7 +25,7 @@ from . import services
 from .decorators import government_required, operator_required
 from .forms import AccountDeleteForm, DirectoryFilterForm, DomainRuleForm, ProfileForm
 from .models import DomainRule, Interest, User
-from .selectors import directory_members
+from .selectors import LinkStatus, address_link_read, directory_members
 
 DIRECTORY_PAGE_SIZE = 50
 DIRECTORY_CACHE_SECONDS = 60
@@ -45,7 +47,8 @@ def profile_view(request):
         form = ProfileForm(instance=user, initial={"interests": user.interests.all()})
     return render(request, "accounts/profile.html", {
         "form": form,
-        "addresses": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
+        "addresses": EmailAddress.objects.filter(user=user)
+        .annotate(lapsed_at=F("qualifying_lapse__lapsed_at")).order_by("-primary", "email"),
         "mfa_enabled": is_mfa_enabled(user),
     })
 
@@ -160,3 +163,43 @@ def domain_rule_delete_view(request, pk: int):
 def audit_view(request):
     page = Paginator(AuditEvent.objects.all(), 100).get_page(request.GET.get("page"))
     return render(request, "accounts/audit.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def address_confirm_view(request, token: str):
+    """The link of the yearly check (and of "Send me a confirmation link"). GET only says
+    what confirming will do, so a mail scanner that opens links changes nothing; the button
+    POSTs. Signed in or not: the link itself proves the mailbox."""
+    link = address_link_read(token=token)
+    if request.method == "POST" and link.status == LinkStatus.READY:
+        if services.address_reconfirm(email_address=link.email_address, state=link.state,
+                                      request=request):
+            messages.success(request, f"Thank you: {link.email_address.email} is confirmed "
+                             "for another year.")
+        return redirect(request.path)  # the page now says there is nothing left to do
+    ok = link.status in (LinkStatus.READY, LinkStatus.DONE)
+    return render(request, "accounts/address_confirm.html", {
+        "link": link, "status": link.status.value,
+        "valid_days": settings.COPHUB_GOV_RECONFIRM_GRACE_DAYS,
+    }, status=200 if ok else 400)
+
+
+@require_POST
+@login_required
+def address_confirm_link_view(request, pk: int):
+    """The button "Send me a confirmation link" by one of the person's own addresses that is
+    lapsed or waiting for this year's confirmation (throttled: `address_confirm_link_send`)."""
+    address = get_object_or_404(EmailAddress, pk=pk, user=request.user, verified=True)
+    try:
+        sent = services.address_confirm_link_send(email_address=address, request=request)
+    except services.AddressConfirmError as exc:
+        messages.info(request, str(exc))
+    else:
+        if sent:
+            messages.success(request, f"We sent a confirmation link to {address.email}. "
+                             f"It works for {settings.COPHUB_GOV_RECONFIRM_GRACE_DAYS} days.")
+        else:
+            messages.warning(request, f"We sent a link to {address.email} a moment ago. "
+                             "Look for it in that mailbox (and its spam folder), or ask "
+                             "again in a few minutes.")
+    return redirect("account_email")

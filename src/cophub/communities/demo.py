@@ -89,6 +89,9 @@ def build(*, context) -> None:
                                role=CommunityRole.Role.ORGANIZER))
     roles += [CommunityRole(community=data, user=u) for u in rng.sample(government,
                                                                          len(government) // 5)]
+    # Members who have lost the government tier since they joined (accounts.demo) are still
+    # members: the organizers' page counts them under "Government status".
+    roles += [CommunityRole(community=ai, user=u) for u in context.get("former_government", [])]
     CommunityRole.objects.bulk_create(roles, ignore_conflicts=True, batch_size=2000)
 
     memberships: dict[tuple[int, int], Membership] = {}

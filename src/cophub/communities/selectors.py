@@ -1,9 +1,13 @@
 """Reads about communities and groups, always through the access policy."""
 
 from collections import defaultdict
+from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from cophub.accounts.selectors import TierLapseSummary, tier_lapse_summary
 from cophub.core.access import ANONYMOUS, Viewer, manageable_q, visible_q
 
 from .models import Community, CommunityRole, Group, Membership
@@ -101,3 +105,11 @@ def communities_for_home(*, viewer: Viewer) -> QuerySet[Community]:
         "groups", to_attr="visible_groups",
         queryset=groups_visible_to(viewer=viewer).order_by("kind", "name"),
     ))
+
+
+def community_tier_lapses(*, community: Community) -> TierLapseSummary:
+    """For the organizers' page: how many of the community's members (anyone with a role in
+    it) lost the government tier to a lapsed address in the last 12 months, by reason, and
+    how many are without it now. Counts only, never who; a fixed number of queries."""
+    members = get_user_model().objects.filter(community_roles__community=community)
+    return tier_lapse_summary(members=members, since=timezone.now() - timedelta(days=365))

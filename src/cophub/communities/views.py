@@ -135,6 +135,7 @@ def organize_view(request, community):
         "community": community,
         "requests": selectors.pending_requests(community=community, viewer=viewer),
         "groups": selectors.group_cards(viewer=viewer, community=community),
+        "tier_lapses": selectors.community_tier_lapses(community=community),
     })
 
 
