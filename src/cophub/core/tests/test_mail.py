@@ -316,3 +316,15 @@ def test_eml_backend_writes_one_readable_file_per_message(
     assert ada["To"] == "ada@agency.gov"
     assert ada["Subject"] == "Café meeting"
     assert ada.get_body(("plain",)).get_content().strip() == "Hello Ada."
+
+
+def test_eml_backend_keeps_each_copy_of_one_message(tmp_path):
+    """The copies of a list post share a Message-ID: one file per recipient, not one."""
+    with override_settings(EMAIL_BACKEND="cophub.core.mail_backends.EmlFileBackend",
+                           MAIL_DIR=tmp_path):
+        for to in ("ada@agency.gov", "grace@agency.gov", "alan@agency.gov"):
+            EmailMessage("Post", "Hello.", to=[to],
+                         headers={"Message-ID": "<post-1@lists.example>"}).send()
+    files = sorted(p.name for p in tmp_path.glob("*.eml"))
+    assert len(files) == 3
+    assert all(name.startswith("post-1@lists.example--") for name in files)
