@@ -87,7 +87,9 @@ def newsletter_issue_save(*, community: Community, actor, data: dict,
     title = (data.get("title") or "").strip()
     if not title:
         raise ValidationError({"title": "Give the issue a title; it is also the subject."})
-    body = data.get("body_markdown") or ""
+    # Browsers send a textarea with CRLF line ends (HTML's form submission rules); a block
+    # is a line of its own, so the issue is kept with LF, as it is read and rendered.
+    body = (data.get("body_markdown") or "").replace("\r\n", "\n").replace("\r", "\n")
     if not body.strip():
         raise ValidationError({"body_markdown": "Write the issue."})
     blocks_parse(body)

@@ -216,3 +216,13 @@ def test_scheduling_reads_the_time_in_the_organizers_zone(client, organizer, mak
     assert "does not exist in your time zone" in text(response)
     issue.refresh_from_db()
     assert issue.status == Status.DRAFT
+
+
+def test_a_browser_form_with_crlf_line_ends_saves_its_blocks(client, organizer, public_list):
+    """Browsers submit a textarea with CRLF line ends; a block on its own line is still one."""
+    client.force_login(organizer)
+    response = client.post(reverse("newsletters:compose", args=["ai-cop"]), {
+        "title": "April issue", "body_markdown": "Hi\r\n\r\n{{ upcoming_events 3 }}\r\nBye\r\n",
+        "lists": [public_list.pk], "access_level": "public"})
+    assert response.status_code == 302, text(response)
+    assert NewsletterIssue.objects.get().body_markdown == "Hi\n\n{{ upcoming_events 3 }}\nBye"
