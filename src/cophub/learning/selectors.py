@@ -55,8 +55,10 @@ def sessions_visible_to(*, viewer: Viewer, series: Series | None = None,
 def series_cards(*, viewer: Viewer, community) -> QuerySet[Series]:
     """The community's series with what the viewer may see of them (one query)."""
     visible = Q(sessions__event__in=events_visible_to(viewer=viewer, community=community))
+    published = Q(sessions__event__status=Event.Status.PUBLISHED)
     return Series.objects.filter(community=community).annotate(
         session_count=Count("sessions", filter=visible, distinct=True),
+        hidden_count=Count("sessions", filter=published & ~visible, distinct=True),
         track_count=Count("tracks", distinct=True),
         first_session_at=Min("sessions__event__starts_at", filter=visible),
     ).order_by("-year", "title")
@@ -110,6 +112,7 @@ class SeriesPage:
     granted: bool
     series_enrolment: Enrolment | None = None
     has_upcoming: bool = False
+    hidden_count: int = 0  # published sessions the viewer may not see (a count, nothing more)
 
 
 def series_page(*, series: Series, viewer: Viewer, user) -> SeriesPage:
@@ -144,6 +147,11 @@ def series_page(*, series: Series, viewer: Viewer, user) -> SeriesPage:
             user_id=viewer.user_id, event__training_session__series=series)}
     for session in sessions:
         session.my_registration = registrations.get(session.event_id)
+    hidden_count = 0
+    if not viewer.is_organizer(series.community_id):  # organizers see every session
+        hidden_count = (Session.objects.filter(series=series,
+                                               event__status=Event.Status.PUBLISHED)
+                        .exclude(pk__in=[s.pk for s in sessions]).count())
     upcoming_track_ids = {t.pk for s in upcoming for t in s.tracks.all()}
     for track in tracks:
         track.my_enrolment = enrolments.get(track.pk)
@@ -154,6 +162,7 @@ def series_page(*, series: Series, viewer: Viewer, user) -> SeriesPage:
         instructors=sorted(instructors.values(), key=lambda i: i.name),
         enrolments=enrolments, registrations=registrations, granted=granted,
         series_enrolment=enrolments.get(None), has_upcoming=bool(upcoming),
+        hidden_count=hidden_count,
     )
 
 

@@ -205,3 +205,21 @@ def test_approved_grant_opens_the_recording_page_itself(client, series, sessions
     assert response.status_code == 302 and response["Location"] == "https://video.example/1"
     client.force_login(make_user("stranger@example.com"))
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("who,hidden", [("anonymous", 3), ("public", 2), ("government", 1),
+                                        ("group member", 0), ("organizer", 0)])
+def test_the_sessions_a_viewer_may_not_see_are_counted_never_shown(client, series, sessions,
+                                                                   people, who, hidden):
+    """"0 sessions" to a visitor when members see several is wrong: they are told how many
+    more there are (published ones only, never drafts) and how to see them."""
+    if people[who]:
+        client.force_login(people[who])
+    for url in (series.get_absolute_url(),
+                reverse("learning:series_list", kwargs={"community": series.community.slug})):
+        html = client.get(url).content.decode()
+        if hidden:
+            assert f"{hidden} more session" in html, (who, url)
+            assert ("Sign in to see" in html) == (who == "anonymous")
+        else:
+            assert "more session" not in html, (who, url)
