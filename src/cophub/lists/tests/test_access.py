@@ -152,3 +152,18 @@ def test_one_click_works_for_anyone_holding_the_link(people, gov_list, make_subs
     assert response.status_code == 200
     subscription.refresh_from_db()
     assert subscription.state == Subscription.State.UNSUBSCRIBED
+
+
+def test_no_subscribe_form_that_can_only_fail(client, gov_list, public_user, gov_member):
+    """A public participant on the government list's page is told why and what to do, and
+    is offered no form; a government member gets the form; a visitor too (the confirmation
+    mail decides)."""
+    subscribe = reverse("lists:subscribe", args=["ai"])
+    client.force_login(public_user)
+    page = client.get(reverse("lists:detail", args=["ai"])).content.decode()
+    assert subscribe not in page
+    assert "Add and verify your government e-mail address" in page
+    client.force_login(gov_member)
+    assert subscribe in client.get(reverse("lists:detail", args=["ai"])).content.decode()
+    client.logout()
+    assert subscribe in client.get(reverse("lists:detail", args=["ai"])).content.decode()
