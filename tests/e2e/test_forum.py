@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 
 from cophub.core.access import AccessLevel
+from cophub.events.tests.factories import EventFactory
 from cophub.forum.models import Category, Topic
 from cophub.forum.services import category_save, reply_create, topic_start
 from cophub.lists.models import MailingList, Subscriber, Subscription
@@ -91,7 +92,9 @@ def test_member_asks_colleague_answers_asker_accepts(page, assert_accessible, si
 
 
 def test_organizer_opens_category_and_closes_topic(page, assert_accessible, sign_in,
-                                                   organizer, forum):
+                                                   organizer, forum, community):
+    webinar = EventFactory(community=community, title="Responsible AI webinar",
+                           access_level=AccessLevel.PUBLIC)
     sign_in(page, organizer.email, totp_secret=TOTP_SECRET)
     page.goto("/c/ai-cop/forum/")
     page.get_by_role("link", name="New category").click()
@@ -105,9 +108,13 @@ def test_organizer_opens_category_and_closes_topic(page, assert_accessible, sign
     assert Category.objects.get(slug="announcements").access_level == AccessLevel.PUBLIC
     page.get_by_role("link", name="Start a topic").click()
     page.get_by_label("Title").fill("Welcome")
-    page.get_by_label("Message").fill("Hello, everyone.")
+    page.get_by_label("Message").fill(
+        f"Hello, everyone. First up: [our webinar]({webinar.get_absolute_url()}).")
     page.get_by_role("button", name="Post").click()
     page.wait_for_load_state("load")
+    # The link shows as a card (axe runs on the page with it below).
+    assert page.get_by_role("list", name=re.compile("Linked from this post")).get_by_role(
+        "link", name="Responsible AI webinar").is_visible()
     page.get_by_role("button", name="Close").click()
     page.wait_for_load_state("load")
     assert page.get_by_text("The topic is closed.").is_visible()
