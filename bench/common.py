@@ -343,3 +343,41 @@ def command_line() -> str:
     except ValueError:
         pass
     return " ".join([".venv/bin/python", str(script), *sys.argv[1:]])
+
+
+class Db:
+    """Read-only queries straight to the database, so polling costs no Django start-up."""
+
+    def __init__(self, env: dict):
+        if "DATABASE_URL" in env:
+            import psycopg
+
+            self.conn = psycopg.connect(env["DATABASE_URL"], autocommit=True,
+                                        connect_timeout=10)
+            self.mark = "%s"
+        else:
+            import sqlite3
+
+            self.conn = sqlite3.connect(Path(env["COPHUB_DATA_DIR"]) / "cophub.sqlite3",
+                                        timeout=20, isolation_level=None)
+            self.mark = "?"
+
+    def all(self, query: str, *params) -> list[tuple]:
+        return list(self.conn.execute(query.replace("%s", self.mark), params).fetchall())
+
+    def one(self, query: str, *params) -> tuple:
+        return self.all(query, *params)[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def epoch(value) -> float | None:
+    """A timestamp column as unix time (SQLite gives text in UTC, PostgreSQL a datetime)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()

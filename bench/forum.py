@@ -291,42 +291,6 @@ def shell_json(env: dict, script: str, marker: str, params: dict, *, timeout: fl
     return json.loads(match.group(1))
 
 
-class Db:
-    """Read-only queries straight to the database, so polling costs no Django start-up."""
-
-    def __init__(self, env: dict):
-        if "DATABASE_URL" in env:
-            import psycopg
-
-            self.conn = psycopg.connect(env["DATABASE_URL"], autocommit=True,
-                                        connect_timeout=10)
-            self.mark = "%s"
-        else:
-            import sqlite3
-
-            self.conn = sqlite3.connect(Path(env["COPHUB_DATA_DIR"]) / "cophub.sqlite3",
-                                        timeout=20, isolation_level=None)
-            self.mark = "?"
-
-    def all(self, query: str, *params) -> list[tuple]:
-        return list(self.conn.execute(query.replace("%s", self.mark), params).fetchall())
-
-    def one(self, query: str, *params) -> tuple:
-        return self.all(query, *params)[0]
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def epoch(value) -> float | None:
-    """A timestamp column as unix time (SQLite gives text in UTC, PostgreSQL a datetime)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
 
 
 def main() -> int:
@@ -440,7 +404,7 @@ def run_database(kind: str, args, wrk: str, failures: list[str]) -> dict:
         session_cookie = pages._sign_in(env)
         run = {"database": database, "date": common.now_iso(), "revision": common.revision(),
                "load_average": [round(x, 2) for x in os.getloadavg()], "setup": setup}
-        db = Db(env)
+        db = common.Db(env)
         ports = {"cophub": common.free_port(), "floor": common.free_port()}
         processes: dict = {}
         try:
@@ -571,7 +535,7 @@ def _check_content(port: int, path: str, jar: dict, what: str, expected: int) ->
 # --- 2. Notification fan-out ------------------------------------------------------------------
 
 
-def _wait_idle(db: Db, tasks_table: str, worker, *, timeout: float) -> None:
+def _wait_idle(db: common.Db, tasks_table: str, worker, *, timeout: float) -> None:
     def idle() -> bool:
         if worker.poll() is not None:
             raise SystemExit("bench: the worker exited")
@@ -581,7 +545,7 @@ def _wait_idle(db: Db, tasks_table: str, worker, *, timeout: float) -> None:
     common.wait_until(idle, timeout=timeout, what="an idle task queue", interval=0.5)
 
 
-def _failed_tasks(db: Db, tasks_table: str) -> list[str]:
+def _failed_tasks(db: common.Db, tasks_table: str) -> list[str]:
     return [f"{path}: {exc}" for path, exc in db.all(
         f"SELECT task_path, exception_class_path FROM {tasks_table} "
         "WHERE status = 'FAILED'")]
@@ -602,7 +566,7 @@ def measure_fanout(kind, args, wenv, db, setup, processes, sink_dir, failures) -
                      "WHERE post_id = %s", post_id)
         hwm = fanout.vm_hwm_mib(worker.pid) or hwm
         if row and row[0][0] is not None:
-            done_at, recipients = epoch(row[0][0]), row[0][1]
+            done_at, recipients = common.epoch(row[0][0]), row[0][1]
             break
         if worker.poll() is not None or _failed_tasks(db, t["tasks"]):
             break
@@ -644,11 +608,11 @@ def measure_fanout(kind, args, wenv, db, setup, processes, sink_dir, failures) -
         "publish_s": round(published["publish_s"], 3),
         # From the commit of the post to every Notification row and outbox e-mail written.
         "fanout_s": round(done_at - committed, 2) if done_at else None,
-        "first_notification_after_commit_s": round(epoch(first_n) - committed, 2)
+        "first_notification_after_commit_s": round(common.epoch(first_n) - committed, 2)
         if first_n else None,
-        "last_notification_after_commit_s": round(epoch(last_n) - committed, 2)
+        "last_notification_after_commit_s": round(common.epoch(last_n) - committed, 2)
         if last_n else None,
-        "last_email_queued_after_commit_s": round(epoch(last_email) - committed, 2)
+        "last_email_queued_after_commit_s": round(common.epoch(last_email) - committed, 2)
         if last_email else None,
         "notifications": notifications, "delivery_recipients": recipients,
         "emails_queued": emails, "outbox_status": statuses,
@@ -808,7 +772,7 @@ def measure_replies(kind, args, env, db, setup, processes, web_port, jar, data,
     markers = {m for body, _ in bodies for m in re.findall(r"bench-reply-marker-\d{6}", body)}
     quoted = sum(1 for body, _ in bodies if QUOTED_MARKER in body or "wrote:" in body
                  or re.search(r"^>", body, re.M))
-    last_epoch = epoch(last_pub)
+    last_epoch = common.epoch(last_pub)
     elapsed = last_epoch - sent["started"] if last_epoch else None
     page_check = _check_reply_pages(web_port, jar, setup["help_topic"], published + 1, n)
     result.update({
@@ -816,7 +780,7 @@ def measure_replies(kind, args, env, db, setup, processes, web_port, jar, data,
         "published": published,
         "first_send_to_last_published_s": round(elapsed, 2) if elapsed else None,
         "replies_per_s": round(published / elapsed, 1) if elapsed else None,
-        "first_send_to_first_published_s": round(epoch(first_pub) - sent["started"], 2)
+        "first_send_to_first_published_s": round(common.epoch(first_pub) - sent["started"], 2)
         if first_pub else None,
         "inbound_status": statuses, "auth_methods": sorted({m for _, m in bodies}),
         "with_quoted_text": quoted, "not_posted_samples": not_posted[:5],

@@ -65,7 +65,6 @@ import statistics
 import sys
 import threading
 import time
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -246,42 +245,6 @@ def dkim_verify_alone(messages: list[tuple[str, str, bytes]], record: bytes) -> 
     return round((time.process_time() - started) / max(len(messages), 1) * 1000, 3)
 
 
-class Db:
-    """Read-only queries straight to the database, so polling costs no Django start-up."""
-
-    def __init__(self, env: dict):
-        if "DATABASE_URL" in env:
-            import psycopg
-
-            self.conn = psycopg.connect(env["DATABASE_URL"], autocommit=True,
-                                        connect_timeout=10)
-            self.mark = "%s"
-        else:
-            import sqlite3
-
-            self.conn = sqlite3.connect(Path(env["COPHUB_DATA_DIR"]) / "cophub.sqlite3",
-                                        timeout=20, isolation_level=None)
-            self.mark = "?"
-
-    def all(self, query: str, *params) -> list[tuple]:
-        return list(self.conn.execute(query.replace("%s", self.mark), params).fetchall())
-
-    def one(self, query: str, *params) -> tuple:
-        return self.all(query, *params)[0]
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def epoch(value) -> float | None:
-    """A timestamp column as unix time (SQLite gives text in UTC, PostgreSQL a datetime)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -328,7 +291,7 @@ def run_variant(kind: str, variant: str, args, messages: list[tuple[str, str, by
         if setup["subscriptions"] != len(messages):
             raise SystemExit(f"bench: {setup['subscriptions']} subscriptions made, "
                              f"{len(messages)} wanted")
-        db = Db(env)
+        db = common.Db(env)
         try:
             accepted = accept(label, args, env, data, db, setup["tables"], messages, failures)
             processed = process(label, variant, args, env, data, db, setup["tables"],
@@ -340,7 +303,7 @@ def run_variant(kind: str, variant: str, args, messages: list[tuple[str, str, by
                 "accept": accepted, "process": processed}
 
 
-def accept(label: str, args, env: dict, data: Path, db: Db, tables: dict,
+def accept(label: str, args, env: dict, data: Path, db: common.Db, tables: dict,
            messages: list[tuple[str, str, bytes]], failures: list[str]) -> dict:
     """Phase 1: the messages sent to `cophub mailserver`, no worker running."""
     port = common.free_port()
@@ -370,7 +333,7 @@ def accept(label: str, args, env: dict, data: Path, db: Db, tables: dict,
             "stopped_cleanly_on_sigterm": stopped_cleanly}
 
 
-def process(label: str, variant: str, args, env: dict, data: Path, db: Db, tables: dict,
+def process(label: str, variant: str, args, env: dict, data: Path, db: common.Db, tables: dict,
             record: bytes, stored: int, failures: list[str]) -> dict:
     """Phase 2: one worker processes the stored messages; timed from the first processing
     task's start to the last message processed."""
@@ -414,9 +377,9 @@ def process(label: str, variant: str, args, env: dict, data: Path, db: Db, table
     processed = statuses.get("processed", 0)
     tasks = db.all(f"SELECT started_at, finished_at, status FROM {tasks_t} "
                    "WHERE task_path = %s", PROCESS_TASK)
-    first_start = min((epoch(s) for s, _, _ in tasks if s is not None), default=None)
-    last_done = epoch(db.one(f"SELECT max(processed_at) FROM {inbound_t}")[0])
-    own_times = [epoch(f) - epoch(s) for s, f, status in tasks
+    first_start = min((common.epoch(s) for s, _, _ in tasks if s is not None), default=None)
+    last_done = common.epoch(db.one(f"SELECT max(processed_at) FROM {inbound_t}")[0])
+    own_times = [common.epoch(f) - common.epoch(s) for s, f, status in tasks
                  if s is not None and f is not None and status == "SUCCESSFUL"]
     window = last_done - first_start if first_start and last_done else None
     posts = db.all(f"SELECT sender_email, status, authenticated, auth_method, auth_domain "
