@@ -1,9 +1,12 @@
 """Fixtures shared by every app's tests. State is built through services where it matters
 (tiers come from `user_tier_refresh`, memberships from `group_join`)."""
 
+import io
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management import call_command
 
 from cophub.accounts.models import User
 from cophub.accounts.services import user_tier_refresh
@@ -80,3 +83,17 @@ def make_lead():
         return group_lead_appoint(group=group, user=user)
 
     return make
+
+
+@pytest.fixture
+def run_demo(settings, tmp_path):
+    """`cophub demo` for `members` people with the built-in agencies and no inventory file
+    (tests never read ../shared); returns what it printed."""
+    def run(members: int) -> str:
+        settings.COPHUB_DOTGOV_CSV = str(tmp_path / "missing.csv")
+        settings.COPHUB_USECASES_CSV = str(tmp_path / "missing-usecases.csv")
+        out = io.StringIO()
+        call_command("demo", members=members, stdout=out)
+        return out.getvalue()
+
+    return run

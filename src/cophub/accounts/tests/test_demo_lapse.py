@@ -1,10 +1,8 @@
 """The demo shows government status that follows people: one member whose work address
 bounced for good, counted on the organizers' page, who sees why when signing in."""
 
-import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from cophub.accounts.demo import DEMO_PASSWORD, LAPSED, NAMED
@@ -16,12 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    settings.COPHUB_DOTGOV_CSV = str(tmp_path / "missing.csv")  # the built-in agencies
-    settings.COPHUB_USECASES_CSV = str(tmp_path / "missing-usecases.csv")
-    out = io.StringIO()
-    call_command("demo", members=60, stdout=out)
-    return out.getvalue()
+def demo(run_demo):
+    return run_demo(60)
 
 
 def test_demo_has_a_member_whose_work_address_lapsed(client, demo):

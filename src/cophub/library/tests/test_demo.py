@@ -1,10 +1,8 @@
 """The library part of `cophub demo`: realistic resources made through the services."""
 
-import io
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.management import call_command
 
 from cophub.core.models import AuditEvent
 from cophub.core.uploads import file_check
@@ -14,12 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    settings.COPHUB_DOTGOV_CSV = str(tmp_path / "missing.csv")  # the built-in agencies
-    settings.COPHUB_USECASES_CSV = str(tmp_path / "missing-usecases.csv")
-    out = io.StringIO()
-    call_command("demo", members=120, stdout=out)
-    return out.getvalue()
+def demo(run_demo):
+    return run_demo(120)
 
 
 def test_demo_builds_a_realistic_library_through_the_services(demo):

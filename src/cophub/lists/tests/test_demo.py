@@ -1,9 +1,7 @@
 """The lists part of `cophub demo`: the AI CoP's two listservs with realistic history."""
 
-import io
 
 import pytest
-from django.core.management import call_command
 
 from cophub.lists.models import (
     Bounce,
@@ -18,12 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    settings.COPHUB_DOTGOV_CSV = str(tmp_path / "missing.csv")  # the built-in agencies
-    settings.COPHUB_USECASES_CSV = str(tmp_path / "missing-usecases.csv")
-    out = io.StringIO()
-    call_command("demo", members=120, stdout=out)
-    return out.getvalue()
+def demo(run_demo):
+    return run_demo(120)
 
 
 def test_demo_has_the_government_and_public_lists_with_history(demo):
