@@ -193,3 +193,30 @@ def test_organizer_splits_a_side_conversation_and_merges_a_duplicate(
         page.get_by_role("button", name=re.compile("Merge into “Model cards”")).click()
     assert page.get_by_text("Who should write model cards?").is_visible()
     assert not Topic.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_the_new_forum_pages_fit_a_phone(page, assert_accessible, sign_in, organizer,
+                                         gov_member, forum, community):
+    """At 390 px: a topic with a link card and the mention field, and the merge and split
+    pages, pass axe and do not scroll sideways."""
+    webinar = EventFactory(community=community, title="Responsible AI webinar",
+                           access_level=AccessLevel.PUBLIC)
+    first = topic_start(category=forum["ask"], author=gov_member, title="Model cards",
+                        body_markdown=f"See [the webinar]({webinar.get_absolute_url()}).")
+    reply_create(topic=first.forum_topic, author=organizer, body_markdown="A side question")
+    later = topic_start(category=forum["ask"], author=gov_member, title="Model cards again",
+                        body_markdown="Same question.").forum_topic
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, organizer.email, totp_secret=TOTP_SECRET)
+    topic = first.forum_topic
+    for path, name in ((f"/c/ai-cop/forum/t/{topic.pk}/", "forum-topic-phone"),
+                       (f"/c/ai-cop/forum/t/{topic.pk}/split/", "forum-split-phone"),
+                       (f"/c/ai-cop/forum/t/{later.pk}/merge/", "forum-merge-phone")):
+        page.goto(path)
+        assert_accessible(page, name)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(f"/c/ai-cop/forum/t/{topic.pk}/")
+    page.get_by_label("Mention someone").fill("Mia")
+    page.get_by_role("button", name="@Mia Member").focus()
+    page.keyboard.press("Enter")
+    assert "@Mia Member " in page.get_by_label("Your reply").input_value()
