@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COPHUB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import bench-fanout bench-mail-crash bench-inbound bench-forum clean
+.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import bench-fanout bench-mail-crash bench-inbound bench-forum bench-first-start clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ assets: $(STAMP) node_modules/.package-lock.json
 
 migrate: install
 	$(BIN)/cophub migrate --noinput
+
+# Links in the mail the demo queues, and everything `cophub serve` starts, use the address
+# served (`make run PORT=8001`) unless COPHUB_SITE_URL says otherwise.
+demo run: export COPHUB_SITE_URL ?= http://$(HOST):$(PORT)
 
 demo: migrate
 	$(BIN)/cophub demo
@@ -77,6 +81,9 @@ bench-inbound: install services
 
 bench-forum: assets services
 	$(BIN)/python bench/forum.py
+
+bench-first-start: assets
+	$(BIN)/python bench/first_start.py
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles src/cophub/static/vendor

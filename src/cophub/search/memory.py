@@ -107,6 +107,17 @@ class Snapshot:
         row = int(self.vector_row[position])
         return self.vectors[row] if row >= 0 and self.vectors is not None else None
 
+    def vector_counts(self, type_names) -> tuple[int, int]:
+        """(documents with a vector of the current model, documents) among the live
+        documents of these types."""
+        key = ("vector_counts", tuple(sorted(type_names)))
+        counts = self.cache.get(key)
+        if counts is None:
+            alive = self.alive & self.of_types(type_names)
+            counts = self.cache[key] = (int(np.count_nonzero(alive & self.has_vector)),
+                                        int(np.count_nonzero(alive)))
+        return counts
+
     def of_types(self, type_names) -> np.ndarray:
         """Documents of these types (shared: do not modify)."""
         key = ("types", tuple(sorted(type_names)))

@@ -6,7 +6,8 @@ The full-text index itself is the engine's: on SQLite the FTS5 table `search_fts
 migration 0001); on PostgreSQL `SearchTextVector` with a GIN index, and `SearchLexeme`, how
 many documents hold each stemmed word. Both PostgreSQL tables stay empty on SQLite.
 
-Only `services.search_index_update` and `search_index_rebuild` write these tables.
+Only `services.search_index_update` and `search_index_rebuild` write these tables
+(`services.search_vectors_fill` through `search_index_update`, and its own lease row).
 """
 
 from django.db import models
@@ -106,3 +107,16 @@ class SearchIndexChange(models.Model):
 
     def __str__(self) -> str:
         return f"search index version {self.pk}"
+
+
+class SearchVectorFill(models.Model):
+    """Who is giving vectors to the documents that lack one (one row): a lease, renewed
+    before every batch, so that however many workers there are one chain of fill tasks
+    embeds at a time and no text is embedded twice. A lease that was not renewed (a killed
+    worker) expires, and the next fill takes over where that one stopped."""
+
+    holder = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"vector fill held by {self.holder or 'nobody'} until {self.lease_until}"

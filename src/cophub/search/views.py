@@ -7,10 +7,9 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
-from . import embeddings
 from .forms import SearchForm
 from .registry import search_types
-from .selectors import search_run
+from .selectors import search_run, search_semantic_status
 
 FACET_PREFIX = "f."
 
@@ -39,7 +38,8 @@ def search_view(request):
         "all_types_url": "?" + urlencode({"q": query}),
         "browse_links": _browse_links(),
         "facet_prefix": FACET_PREFIX,
-        "operator_status": embeddings.status() if request.user.is_staff else None,
+        # For operators only: whether semantic search is on, and how far embedding is.
+        "operator_status": search_semantic_status() if request.user.is_staff else None,
     })
 
 

@@ -1,6 +1,8 @@
 """The inventory part of `cophub demo`: OMB's real 2025 AI use case inventory (from
-`COPHUB_USECASES_CSV`, indexed for search by the import), and a few demo government members
-listed as contacts for their agency's use cases — the named government member among them."""
+`COPHUB_USECASES_CSV`), and a few demo government members listed as contacts for their
+agency's use cases — the named government member among them. With `cophub demo --embed` the
+import indexes the use cases with their vectors; by default the search part of the demo
+indexes them by keywords and the worker embeds them in the background."""
 
 from pathlib import Path
 
@@ -26,15 +28,19 @@ def build(*, context) -> None:
                   f"no use cases.")
         return
     year = year_from_name(source) or DEFAULT_YEAR
+    # Embedding 3,611 use cases takes minutes: unless the demo is asked to embed now, the
+    # search part of the demo indexes them by keywords and the worker embeds them later.
+    embed = context.get("embed", True)
     try:
-        report = inventory_import(source=source, year=year, index=True)
+        report = inventory_import(source=source, year=year, index=embed)
     except InventoryImportError as exc:
         out.write(f"The AI use case inventory was not loaded: {exc}")
         return
-    indexed = report.index or {}
+    indexed = (f"; indexed {report.index.get('written', 0)} for search"
+               if report.index is not None else "")
     out.write(f"Loaded the {year} AI use case inventory: {report.rows} use cases "
-              f"({len(report.created)} new), {len(report.rejected)} rows rejected; indexed "
-              f"{indexed.get('written', 0)} for search in {report.seconds:.1f} s.")
+              f"({len(report.created)} new), {len(report.rejected)} rows rejected{indexed} "
+              f"in {report.seconds:.1f} s.")
     if report.unmapped_agencies:
         out.write("  Agencies without a .gov registry organization: "
                   + ", ".join(report.unmapped_agencies))

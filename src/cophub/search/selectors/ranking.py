@@ -51,6 +51,19 @@ SEMANTIC_WEIGHT = 0.75
 # out (see `lexical.plan`): ranking reads every match, and the commonest words count least.
 # Over the 3,611 use cases only a query made of the very commonest words reaches it.
 LEXICAL_POSTINGS_BUDGET = 5_000
+# Hybrid ranking (and "similar" documents) use vectors once this share of the documents has
+# one. While the worker embeds in the background after a first start, a document without a
+# vector could score at most 1 − SEMANTIC_WEIGHT against an embedded one's 1.0, so the order
+# would say more about which documents the worker reached first than about the query: until
+# then hybrid search is plain keyword search, and operators are told how far embedding is.
+# Above it, the few documents still without a vector (an embedding that failed, to be tried
+# again) keep their keyword matches and lose only their semantic part.
+SEMANTIC_MIN_COVERAGE = 0.95
+
+
+def semantic_ready(embedded: int, documents: int) -> bool:
+    """Whether enough of the `documents` have a vector for semantic similarity to rank."""
+    return embedded > 0 and embedded >= SEMANTIC_MIN_COVERAGE * documents
 
 
 def fuse(lexical_scores: np.ndarray, cosines: np.ndarray) -> np.ndarray:

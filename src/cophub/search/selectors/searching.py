@@ -80,9 +80,17 @@ def search_run(*, viewer: Viewer, query: str, types=(), facets: dict | None = No
     # scored above the floor would be noise.
     readable = not terms or any(freqs.get(t, 0) or t in spelling.english_words()
                                 for t in terms)
+    # Hybrid search ranks by keywords alone until most documents have a vector (a first
+    # start, while the worker embeds them); semantic search, asked for, uses what there is.
+    embedded, documents = snap.vector_counts(list(registered))
+    use_vectors = mode == "semantic" or (mode == "hybrid"
+                                         and ranking.semantic_ready(embedded, documents))
+    if mode == "semantic" and provider.on and embedded < documents:
+        results.notices.append("Some documents have no vector yet; semantic search cannot "
+                               "find them.")
     # The query's vector is computed in another thread while the database matches words.
     pending_vector = (_query_vector_async(provider, snap, text)
-                      if mode != "lexical" and readable else None)
+                      if use_vectors and readable else None)
     visible = snap.visible(viewer) & snap.of_types(list(registered))
     lexical_scores = np.zeros(snap.n)
     matched = np.zeros(snap.n, dtype=bool)

@@ -16,10 +16,11 @@ from .results import SearchHit, hits_load, top_positions
 def search_similar(*, type_name: str, object_id: int, viewer: Viewer, limit: int = 5,
                    exclude_facets: dict[str, list[str]] | None = None) -> list[SearchHit]:
     """Documents of the same type nearest to one document (by its stored vector), among
-    those the viewer may see, best first; without vectors, the documents sharing the most
-    of its title's words. `exclude_facets` leaves out documents having any of those values
-    (e.g. {"agency": ["Department of Energy"]} for "at other agencies"). Empty if the
-    document is not indexed or the viewer may not see it."""
+    those the viewer may see, best first; without vectors (or while most documents of the
+    type have none yet), the documents sharing the most of its title's words.
+    `exclude_facets` leaves out documents having any of those values (e.g. {"agency":
+    ["Department of Energy"]} for "at other agencies"). Empty if the document is not
+    indexed or the viewer may not see it."""
     registered = search_types()
     if type_name not in registered:
         return []
@@ -39,7 +40,9 @@ def search_similar(*, type_name: str, object_id: int, viewer: Viewer, limit: int
         candidates &= ~snap.having(snap.codes_for(type_name, facet, values))
     provider = embeddings.provider()
     terms = query_parse(title).terms
-    vector = snap.vector_at(position) if provider.on else None
+    # By keywords, like search, until most documents have a vector (see ranking).
+    ready = ranking.semantic_ready(*snap.vector_counts([type_name]))
+    vector = snap.vector_at(position) if provider.on and ready else None
     if vector is not None:
         candidates &= snap.has_vector
         score = np.where(candidates, snap.cosines(vector), 0.0)

@@ -12,6 +12,10 @@ search tables.
   (or `cophub serve`, which runs one) has run the task — within a second or two with the
   database queue. The first task after the worker starts also loads the model (a few
   seconds); `embeddings.provider_warm()` does that ahead of time.
+- **A first start defers the model**: `search_index_update(embed=False)` (the demo) writes
+  documents without vectors, searchable by keywords, and the worker's
+  `search_vectors_fill_task` embeds them in the background in batches, resumably
+  (`vectors`).
 - `cophub search-rebuild [--type T]` indexes everything again: vectors are reused where the
   text did not change, removed objects are purged, and a full rebuild also recounts the
   vocabulary and rewrites the full-text index. Run it after a restore, after changing the
@@ -25,15 +29,23 @@ before the write transaction; the objects are read again under the writers' lock
 slow task never writes an older state over a newer one.
 
 Layout: `writing` (the one writer: update, remove), `documents` (building documents and
-their vectors), `rebuild` (rebuild and counts), `common` (the report, the writers' lock and
-the version log).
+their vectors), `rebuild` (rebuild and counts), `vectors` (the background fill of missing
+vectors), `common` (the report, the writers' lock and the version log).
 """
 
 from .common import BATCH_SIZE, TERM_COLUMNS, IndexReport, UnknownSearchType
 from .rebuild import search_index_counts, search_index_rebuild
+from .vectors import (
+    VectorFillReport,
+    search_vectors_fill,
+    search_vectors_fill_due,
+    search_vectors_fill_running,
+)
 from .writing import search_index_remove, search_index_update
 
 __all__ = [
-    "BATCH_SIZE", "TERM_COLUMNS", "IndexReport", "UnknownSearchType", "search_index_counts",
-    "search_index_rebuild", "search_index_remove", "search_index_update",
+    "BATCH_SIZE", "TERM_COLUMNS", "IndexReport", "UnknownSearchType", "VectorFillReport",
+    "search_index_counts", "search_index_rebuild", "search_index_remove",
+    "search_index_update", "search_vectors_fill", "search_vectors_fill_due",
+    "search_vectors_fill_running",
 ]

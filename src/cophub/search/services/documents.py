@@ -56,10 +56,12 @@ def _stored_vectors(hashes: Iterable[str]) -> dict[str, bytes]:
 
 
 def vectors_fill(prepared: Iterable[Prepared], provider: embeddings.Provider,
-                  vectors: dict[str, bytes], fresh: set[str], report: IndexReport) -> None:
+                  vectors: dict[str, bytes], fresh: set[str], report: IndexReport, *,
+                  embed: bool = True) -> None:
     """Add to `vectors` (content hash → float32 bytes) what `prepared` needs: first from the
-    stored documents, then from the provider for texts never embedded. A provider failure is
-    logged and leaves those documents lexical-only (a rebuild tries again)."""
+    stored documents, then (unless `embed` is false) from the provider for texts never
+    embedded. A provider failure is logged and leaves those documents lexical-only (the
+    background fill or a rebuild tries again)."""
     if not provider.on:
         return
     wanted = {p.content_hash: p.embed_text for p in prepared if p and p.content_hash}
@@ -69,7 +71,7 @@ def vectors_fill(prepared: Iterable[Prepared], provider: embeddings.Provider,
     stored = _stored_vectors(missing)
     vectors.update(stored)
     to_embed = [(h, t) for h, t in missing.items() if h not in stored]
-    if not to_embed:
+    if not to_embed or not embed:
         return
     try:
         matrix = provider.embed([t for _, t in to_embed])

@@ -23,13 +23,14 @@ from .writing import search_index_remove, search_index_update
 
 
 def search_index_rebuild(*, type_names: Sequence[str] | None = None,
-                         progress: Callable[[str, IndexReport], None] | None = None
-                         ) -> IndexReport:
+                         progress: Callable[[str, IndexReport], None] | None = None,
+                         embed: bool = True) -> IndexReport:
     """Index every object of the given types (default: all), remove what no longer exists,
     purge removed rows. Vectors whose content hash still matches are reused, so a rebuild
-    after a small change embeds only what changed. A full rebuild (no `type_names`) also
-    removes types nobody registers any more, recounts the vocabulary and rewrites the
-    full-text index, repairing anything that drifted."""
+    after a small change embeds only what changed; with `embed` false nothing is embedded
+    (see `search_index_update`) and the worker's fill does it in the background. A full
+    rebuild (no `type_names`) also removes types nobody registers any more, recounts the
+    vocabulary and rewrites the full-text index, repairing anything that drifted."""
     registered = search_types()
     names = list(type_names) if type_names else list(registered)
     for name in names:
@@ -42,7 +43,8 @@ def search_index_rebuild(*, type_names: Sequence[str] | None = None,
                           .values_list("pk", flat=True))
         for start in range(0, len(object_ids), BATCH_SIZE):
             report += search_index_update(type_name=name,
-                                          ids=object_ids[start:start + BATCH_SIZE])
+                                          ids=object_ids[start:start + BATCH_SIZE],
+                                          embed=embed)
         indexed = set(SearchDocument.objects.filter(type_name=name, removed=False)
                       .values_list("object_id", flat=True))
         report += search_index_remove(type_name=name, ids=indexed - set(object_ids))

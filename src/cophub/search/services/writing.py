@@ -31,13 +31,17 @@ _DOC_FIELDS = ("title", "body", "url", "access_level", "community_id", "group_id
                "date", "extra", "content_hash", "embedding_model")
 
 
-def search_index_update(*, type_name: str, ids: Iterable[int]) -> IndexReport:
+def search_index_update(*, type_name: str, ids: Iterable[int],
+                        embed: bool = True) -> IndexReport:
     """Make the index agree with objects `ids` of `type_name`: (re)index each that exists
     and is searchable, remove the others. Safe to repeat; unchanged documents are not
     rewritten. Works in batches of 500, each one transaction: one query loads a batch's
     objects, writes are bulk. Vectors come from stored documents with the same content
     hash when there are any (re-imports and copies cost no embedding), else from the
     provider — outside the transaction, so the write lock is held only for the writes.
+    With `embed` false the provider is not asked: documents whose text has no stored
+    vector are written without one, searchable by keywords, until `search_vectors_fill`
+    (the worker, in the background) gives them theirs.
 
     Raises UnknownSearchType for a type nobody registered.
     """
@@ -50,7 +54,7 @@ def search_index_update(*, type_name: str, ids: Iterable[int]) -> IndexReport:
         batch = ids[start:start + BATCH_SIZE]
         vectors: dict[str, bytes] = {}
         fresh: set[str] = set()  # hashes embedded just now (not reused)
-        if provider.on:
+        if provider.on and embed:
             # Before the transaction: the slow part (the model) holds no lock.
             vectors_fill(documents_build(search_type, batch, provider).values(), provider,
                           vectors, fresh, report)
@@ -59,7 +63,7 @@ def search_index_update(*, type_name: str, ids: Iterable[int]) -> IndexReport:
             # Read again under the lock, so a slower task can never write an older state
             # over a newer one; usually every vector is already in `vectors`.
             prepared = documents_build(search_type, batch, provider)
-            vectors_fill(prepared.values(), provider, vectors, fresh, report)
+            vectors_fill(prepared.values(), provider, vectors, fresh, report, embed=embed)
             _write(type_name=type_name, prepared=prepared, vectors=vectors, fresh=fresh,
                    provider=provider, report=report)
     report.seconds = time.perf_counter() - started

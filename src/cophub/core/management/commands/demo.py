@@ -1,6 +1,10 @@
 """`cophub demo`: load the demo data. Each app that has a `demo.py` with a
 `build(*, context)` function adds its part, in INSTALLED_APPS order, so later apps extend
-the demo without this command knowing them."""
+the demo without this command knowing them.
+
+The data loads in seconds; embeddings for semantic search take minutes of CPU and are left
+to the worker, which `cophub serve` runs, unless `--embed` asks for them now (the context's
+`embed`, false by default, which an app's part reads), so a first start serves at once."""
 
 import importlib
 import resource
@@ -22,8 +26,11 @@ class Command(BaseCommand):
                             help="Path or URL of the .gov registry CSV, if it is not loaded yet.")
         parser.add_argument("--measure", action="store_true",
                             help="Print wall time and peak memory (max RSS) at the end.")
+        parser.add_argument("--embed", action="store_true",
+                            help="Compute the search vectors now (minutes for the AI use "
+                                 "case inventory) instead of leaving them to the worker.")
 
-    def handle(self, *args, members, seed, registry, measure, **options):
+    def handle(self, *args, members, seed, registry, measure, embed, **options):
         if members < 10:
             self.stderr.write("--members must be at least 10.")
             raise SystemExit(2)
@@ -40,7 +47,7 @@ class Command(BaseCommand):
                 continue
             builders.append(module)
         context = {"members": members, "seed": seed, "registry": registry,
-                   "out": self.stdout, "style": self.style, "logins": []}
+                   "out": self.stdout, "style": self.style, "logins": [], "embed": embed}
         for module in builders:
             if getattr(module, "already_loaded", lambda: False)():
                 self.stdout.write("The demo is already loaded.")

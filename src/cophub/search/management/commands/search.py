@@ -1,8 +1,15 @@
 """`cophub search QUERY …`: the ranked results exactly as one person would see them on
-/search/ (anonymous by default), for scripts and evaluation."""
+/search/ (anonymous by default), for scripts and evaluation.
+
+Many queries in one process (the model loads once, the index is read once):
+`--queries FILE` reads one query per line of a UTF-8 text file, skipping blank lines, and
+prints each query's results in the file's order (with `--json`, one line per query:
+`{"query": …, "results": [...]}`); `--stdin` reads standard input and prints one JSON list
+per input line, blank lines included, so its output pairs with its input line by line."""
 
 import json
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,7 +17,13 @@ from cophub.accounts.models import User
 from cophub.core.access import ANONYMOUS, viewer_for_user
 from cophub.search import embeddings
 from cophub.search.registry import search_types
-from cophub.search.selectors import MAX_PER_PAGE, MODES, search_run
+from cophub.search.selectors import (
+    MAX_PER_PAGE,
+    MODES,
+    SearchResults,
+    search_run,
+    search_semantic_status,
+)
 
 
 class Command(BaseCommand):
@@ -32,12 +45,17 @@ class Command(BaseCommand):
         parser.add_argument("--exact", action="store_true",
                             help="do not correct the spelling of short queries")
         parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--queries", metavar="FILE",
+                            help="search for each line of FILE (UTF-8 text, one query per "
+                                 "line; blank lines are skipped), in order, in one process; "
+                                 "with --json print one line per query: "
+                                 '{"query": …, "results": [...]}')
         parser.add_argument("--stdin", action="store_true",
                             help="read one query per line from standard input and print one "
                                  "JSON list per line (JSON Lines): many queries, one process")
 
     def handle(self, *args, query, types, limit, as_email, mode, exact, json: bool,
-               stdin: bool, **options):
+               queries: str | None, stdin: bool, **options):
         registered = search_types()
         unknown = [t for t in types if t not in registered]
         if unknown:
@@ -46,6 +64,10 @@ class Command(BaseCommand):
         if not 1 <= limit <= MAX_PER_PAGE:
             raise CommandError(f"--limit must be between 1 and {MAX_PER_PAGE}.",
                                returncode=2)
+        if sum((bool(query), bool(queries), stdin)) > 1:
+            raise CommandError("Give the queries one way: as arguments, with --queries FILE "
+                               "or on standard input (--stdin).", returncode=2)
+        lines = _read_queries(queries) if queries else None
         viewer = ANONYMOUS
         if as_email:
             user = User.objects.filter(email__iexact=as_email.strip()).first()
@@ -58,29 +80,51 @@ class Command(BaseCommand):
             raise CommandError(provider.status().text, returncode=2)
         if mode == "hybrid" and not provider.on:
             self.stderr.write(provider.status().text)
+        elif mode == "hybrid" and not (status := search_semantic_status()).ready:
+            self.stderr.write(status.text)
+
+        def search(text: str) -> SearchResults:
+            return search_run(viewer=viewer, query=text, types=types, mode=mode,
+                              per_page=limit, exact=exact)
 
         if stdin:
-            if query:
-                raise CommandError("Give the queries either as arguments or on standard "
-                                   "input (--stdin), not both.", returncode=2)
             for line in self.stdin:
-                results = search_run(viewer=viewer, query=line.strip(), types=types,
-                                     mode=mode, per_page=limit, exact=exact)
+                results = search(line.strip())
                 self.stdout.write(_dumps([hit.as_json() for hit in results.hits]))
                 self.stdout.flush()
             return
-        results = search_run(viewer=viewer, query=" ".join(query), types=types, mode=mode,
-                             per_page=limit, exact=exact)
-        for notice in results.notices:
-            self.stderr.write(notice)
-        if results.empty and not results.notices:
-            self.stderr.write("The query is empty: nothing to search for.")
-        if results.corrected_query:
-            self.stderr.write(f"Showing results for: {results.corrected_query} "
-                              "(--exact to search for what was typed)")
+        if lines is not None:
+            if not lines:
+                self.stderr.write(f"{queries} has no queries (every line is blank).")
+            for text in lines:
+                results = search(text)
+                if json:
+                    self.stdout.write(_dumps({"query": text, "results": [
+                        hit.as_json() for hit in results.hits]}))
+                else:
+                    self.stdout.write(f"# {text}")
+                    self._report(results, prefix=f"{text}: ")
+                    self._print_table(results)
+                self.stdout.flush()
+            return
+        results = search(" ".join(query))
+        self._report(results)
         if json:
             self._print_json([hit.as_json() for hit in results.hits])
             return
+        self._print_table(results)
+
+    def _report(self, results: SearchResults, *, prefix: str = "") -> None:
+        """What the search page would say above the results, on standard error."""
+        for notice in results.notices:
+            self.stderr.write(prefix + notice)
+        if results.empty and not results.notices:
+            self.stderr.write(prefix + "The query is empty: nothing to search for.")
+        if results.corrected_query:
+            self.stderr.write(f"{prefix}Showing results for: {results.corrected_query} "
+                              "(--exact to search for what was typed)")
+
+    def _print_table(self, results: SearchResults) -> None:
         if not results.hits:
             self.stdout.write("No results." if not results.empty else "")
             return
@@ -96,6 +140,23 @@ class Command(BaseCommand):
     @property
     def stdin(self):
         return sys.stdin  # read when asked, so tests can replace sys.stdin
+
+
+def _read_queries(path: str) -> list[str]:
+    """The non-blank lines of a UTF-8 text file, stripped, in order; exit 2 if unreadable."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"No such queries file: {path}", returncode=2) from None
+    except IsADirectoryError:
+        raise CommandError(f"{path} is a folder, not a queries file.", returncode=2) from None
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path} is not UTF-8 text (byte {exc.start}): give one query per "
+                           "line of plain text.", returncode=2) from None
+    except OSError as exc:
+        raise CommandError(f"Cannot read the queries file {path}: {exc.strerror}.",
+                           returncode=2) from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _dumps(data) -> str:
