@@ -36,6 +36,9 @@ CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking",
                  "--disable-component-update"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# WCAG 2.2 AA adds, among others, the target size rule (24 × 24 px): ask for it with
+# `assert_accessible(page, tags=WCAG22_TAGS)`.
+WCAG22_TAGS = [*WCAG_TAGS, "wcag22aa"]
 PASSWORD = "a long test passphrase"
 # Browsers ask for /favicon.ico on their own; the site has no favicon, which is no failure
 # of the page being tested.
@@ -157,18 +160,19 @@ def _format_violations(url: str, violations: list[dict]) -> str:
 @pytest.fixture
 def assert_accessible(request, screenshot_dir, axe_source):
     """`assert_accessible(page)`: screenshot, then fail on any WCAG 2.1 AA axe violation or
-    any blocked or missing resource on the page as it is now."""
+    any blocked or missing resource on the page as it is now. `tags=WCAG22_TAGS` checks
+    WCAG 2.2 AA as well."""
     counter = iter(range(1, 100))
     test_name = re.sub(r"[^\w-]+", "_", request.node.name)
 
-    def check(page, label: str = "") -> None:
+    def check(page, label: str = "", *, tags: list[str] = WCAG_TAGS) -> None:
         page.wait_for_load_state("load")
         path = urlsplit(page.url).path.strip("/").replace("/", "_") or "home"
         name = f"{test_name}-{next(counter):02d}-{label or path}.png"
         page.screenshot(path=str(screenshot_dir / name), full_page=True)
         page.evaluate(axe_source)
         result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags
         )
         problems, page.problems[:] = list(page.problems), []
         if result["violations"]:
@@ -217,7 +221,44 @@ def sign_in(assert_accessible):
     return do
 
 
+_STICKING_OUT = """() => {
+    const width = document.documentElement.clientWidth;
+    const out = [];
+    for (const element of document.body.querySelectorAll("*")) {
+        const box = element.getBoundingClientRect();
+        if (box.width === 0 || box.right <= width + 1) continue;
+        const inner = [...element.children].some(
+            child => child.getBoundingClientRect().right > width + 1);
+        if (!inner) out.push(`${element.tagName.toLowerCase()}${element.id ? "#" + element.id : ""}`
+                             + ` (right edge ${Math.round(box.right)} px): `
+                             + (element.textContent || "").trim().slice(0, 60));
+    }
+    return out.slice(0, 5);
+}"""
+
+
+def sideways_overflow(page) -> str:
+    """Empty when the page fits the width of its viewport; otherwise how wide it is and the
+    innermost elements that stick out, for a failure message."""
+    scroll_width, width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll_width <= width:
+        return ""
+    return (f"{page.url} scrolls sideways: {scroll_width} px wide in a {width} px window; "
+            + "; ".join(page.evaluate(_STICKING_OUT)))
+
+
 def is_signed_in(page) -> bool:
     """The navigation offers "Sign out" (counted even when a narrow screen folds the menu)."""
     nav = page.get_by_role("navigation", name="Primary navigation", include_hidden=True)
     return nav.get_by_role("button", name="Sign out", include_hidden=True).count() == 1
+
+
+def account_menu(page, item: str, *, role: str = "link") -> None:
+    """Open the header's "My account" menu (behind "Menu" on a narrow screen) and choose
+    `item` in it ("My profile", "My registrations", "Sign out": a button)."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+    page.get_by_role("button", name="My account").click()
+    page.locator("#nav-mine").get_by_role(role, name=item).click()

@@ -1,4 +1,5 @@
-"""A new government member signs up, verifies the address, signs in and joins a group."""
+"""A new government member signs up with their name, verifies the address, lands on the next
+steps of their profile and follows them to join a group; then signs in again."""
 
 import re
 import time
@@ -9,13 +10,16 @@ from django.core import mail
 
 from cophub.accounts.models import Tier, User
 from cophub.communities.models import Membership
+from cophub.core.access import AccessLevel
 from cophub.core.models import OutgoingMail
+from cophub.lists.models import MailingList
 
-from .conftest import is_signed_in
+from .conftest import account_menu, is_signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 EMAIL = "new.person@gsa.gov"
+NAME = "Nova Person"
 PASSPHRASE = "maple river lantern quietly"
 CONFIRM_LINK = re.compile(r"https?://\S+?/accounts/confirm-email/[^\s/]+/")
 
@@ -40,6 +44,9 @@ def verification_link(to: str, timeout: float = 5.0) -> str:
 def test_new_government_member_signs_up_verifies_and_joins_a_group(
         page, live_server, assert_accessible, sign_in, community, make_group):
     group = make_group("generative-ai", name="Generative AI", kind="practice_area")
+    MailingList.objects.create(
+        community=community, local_part="ai", name="AI CoP", audience="government",
+        kind="discussion", archive_access_level=AccessLevel.GOVERNMENT)
 
     # Given a visitor on the home page
     page.goto("/")
@@ -49,6 +56,22 @@ def test_new_government_member_signs_up_verifies_and_joins_a_group(
     page.get_by_role("link", name="Create an account").first.click()
     page.wait_for_url("**/accounts/signup/")
     assert_accessible(page)
+    assert page.get_by_role("heading", name="Create an account", level=1).is_visible()
+
+    # Without a name the form says what is missing and nothing is created
+    page.locator("input[name=email]").fill(EMAIL)
+    page.locator("input[name=password1]").fill(PASSPHRASE)
+    page.locator("input[name=password2]").fill(PASSPHRASE)
+    page.locator("input[name=name]").evaluate("input => input.removeAttribute('required')")
+    page.locator("form:has(input[name=password1])").get_by_role(
+        "button", name=re.compile(r"sign up|create", re.I)).click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("link", name="Your name: Enter your name.").is_visible()
+    assert_accessible(page, "signup-without-name")
+    assert not User.objects.filter(email=EMAIL).exists()
+
+    # With their name, the account is created
+    page.get_by_label("Your name").fill(NAME)
     page.locator("input[name=email]").fill(EMAIL)
     page.locator("input[name=password1]").fill(PASSPHRASE)
     page.locator("input[name=password2]").fill(PASSPHRASE)
@@ -58,32 +81,33 @@ def test_new_government_member_signs_up_verifies_and_joins_a_group(
     # Then they are asked to verify it, and the account is not yet a government member
     page.wait_for_url("**/accounts/confirm-email/")
     assert_accessible(page, "verification-sent")
-    assert User.objects.get(email=EMAIL).tier == Tier.PUBLIC
+    person = User.objects.get(email=EMAIL)
+    assert person.tier == Tier.PUBLIC and person.name == NAME
 
     # When they open the link from the e-mail and confirm
     link = urlsplit(verification_link(EMAIL))
     page.goto(f"{live_server.url}{link.path}")
     assert_accessible(page, "confirm-email")
     page.get_by_role("button", name=re.compile(r"confirm", re.I)).click()
-    page.wait_for_load_state("load")
-    assert User.objects.get(email=EMAIL).tier == Tier.GOVERNMENT
 
-    # And sign in with the verified address (signing out first if confirming signed them in)
-    if is_signed_in(page):
-        page.get_by_role("button", name="Sign out").click()
-        page.wait_for_load_state("load")
-        assert not is_signed_in(page)
-    sign_in(page, EMAIL, PASSPHRASE)
-
-    # Then their profile says they are a government member
-    page.get_by_role("link", name="My profile").click()
+    # Then they are signed in and land on the next steps of their profile
     page.wait_for_url("**/profile/")
-    assert_accessible(page)
+    assert User.objects.get(email=EMAIL).tier == Tier.GOVERNMENT
+    assert is_signed_in(page)
+    steps = page.get_by_role("region", name="Next steps")
+    for step in ("Complete your profile", "Join groups", "Subscribe to lists"):
+        assert steps.get_by_role("heading", name=step).is_visible(), step
     assert page.get_by_role("heading", name="Government member").is_visible()
+    assert_accessible(page, "next-steps")
 
-    # When they open the community, then the group, and join it
-    page.get_by_role("link", name="Communities").first.click()
-    page.get_by_role("link", name=re.compile(r"Visit AI CoP")).click()
+    # At a phone's width the steps fit without scrolling sideways
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_accessible(page, "next-steps-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # When they follow the step to the community's groups, open the group and join it
+    steps.get_by_role("link", name="Groups of AI Community of Practice").click()
     page.wait_for_url(f"**{community.get_absolute_url()}")
     assert_accessible(page)
     page.get_by_role("link", name="Generative AI").click()
@@ -98,3 +122,19 @@ def test_new_government_member_signs_up_verifies_and_joins_a_group(
     assert_accessible(page, "group-joined")
     membership = Membership.objects.get(group=group, user__email=EMAIL)
     assert membership.state == Membership.State.ACTIVE
+
+    # And the "Join groups" step is done: their profile no longer asks for it
+    account_menu(page, "My profile")
+    page.wait_for_url("**/profile/")
+    steps = page.get_by_role("region", name="Next steps")
+    assert steps.get_by_role("heading", name="Complete your profile").is_visible()
+    assert steps.get_by_role("heading", name="Join groups").count() == 0
+
+    # When they sign out and in again with the verified address, they are still a member
+    account_menu(page, "Sign out", role="button")
+    page.wait_for_load_state("load")
+    assert not is_signed_in(page)
+    sign_in(page, EMAIL, PASSPHRASE)
+    account_menu(page, "My profile")
+    page.wait_for_url("**/profile/")
+    assert page.get_by_role("heading", name="Government member").is_visible()

@@ -17,7 +17,7 @@ from cophub.events.services import attendance_revoke
 from cophub.learning.models import AccessRequest, Certificate, Enrolment, RecordingAccessGrant
 from cophub.learning.services import management
 
-from .conftest import TOTP_SECRET
+from .conftest import TOTP_SECRET, account_menu
 from .test_events import attachment, download, ics_value, mail_to, status_message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -70,7 +70,7 @@ def test_member_enrols_earns_clps_and_a_certificate_that_is_verifiable_until_rev
     sign_in(page, gov_member.email)
     page.goto(community.get_absolute_url())
     assert_accessible(page)
-    page.get_by_role("link", name="Training", exact=True).click()
+    page.locator("#main-content").get_by_role("link", name="Training", exact=True).click()
     page.wait_for_url(f"**/c/{community.slug}/training/")
     assert_accessible(page)
     page.get_by_role("link", name=SERIES_TITLE).click()
@@ -85,7 +85,7 @@ def test_member_enrols_earns_clps_and_a_certificate_that_is_verifiable_until_rev
     assert_accessible(page)
 
     # Enrolling in a track registers for its sessions
-    page.get_by_role("button", name="Enrol in the Technical track").click()
+    page.get_by_role("button", name="Enroll in the Technical track").click()
     page.wait_for_load_state("load")
     expect(status_message(page, "You are enrolled in the Technical track. You are registered "
                                 "for 1 session")).to_be_visible()
@@ -138,7 +138,7 @@ def test_member_enrols_earns_clps_and_a_certificate_that_is_verifiable_until_rev
         "link", name=re.compile("^Public verification page")).get_attribute("href")).path
     assert verify_path == f"/certificates/{certificate.code}/"
 
-    page.get_by_role("button", name="Sign out").click()
+    account_menu(page, "Sign out", role="button")
     page.wait_for_load_state("load")
     page.goto(verify_path)
     expect(page.get_by_role("heading", name="Valid certificate")).to_be_visible()

@@ -1,5 +1,6 @@
 """Customises allauth through its adapter (never by forking): mail goes through the outbox,
-and failed sign-ins are limited so that a stranger cannot lock the owner out (ADR 0008)."""
+failed sign-ins are limited so that a stranger cannot lock the owner out (ADR 0008), the
+name given at sign-up is stored, and a new person lands on their profile's next steps."""
 
 import ipaddress
 from typing import Any
@@ -11,6 +12,8 @@ from allauth.core import ratelimit
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from cophub.core.mail import mail_enqueue
 
@@ -32,6 +35,27 @@ class AccountAdapter(DefaultAccountAdapter):
             html = next((c for c, mime in msg.alternatives if mime == "text/html"), "")
         mail_enqueue(to=email, subject=msg.subject, body_text=msg.body, body_html=html,
                      template=template_prefix, from_email=msg.from_email)
+
+    def save_user(self, request: HttpRequest, user, form, commit: bool = True):
+        """allauth's, plus the name from the sign-up form (`forms.SignupForm`)."""
+        name = form.cleaned_data.get("name")
+        if name:
+            user.name = name
+        return super().save_user(request, user, form, commit=commit)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        """Where a new person lands once they are signed in (right after confirming their
+        address in the browser they signed up in): their profile, which opens with the next
+        steps (`next_steps`)."""
+        return reverse("accounts:profile")
+
+    def get_email_verification_redirect_url(self, email_address) -> str:
+        """After a confirmation link opened in another browser: a person who has never
+        signed in is sent to sign in and then to the next steps on their profile."""
+        url = super().get_email_verification_redirect_url(email_address)
+        if not self.request.user.is_authenticated and email_address.user.last_login is None:
+            return f"{reverse('account_login')}?{urlencode({'next': reverse('accounts:profile')})}"
+        return url
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         """Count this attempt against the limits on failed sign-ins (`ACCOUNT_RATE_LIMITS`):

@@ -1,5 +1,6 @@
 import zoneinfo
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
 from cophub.core.forms import Form, ModelForm
@@ -7,8 +8,40 @@ from cophub.core.timezones import US_TIME_ZONES
 
 from .models import DomainRule, Interest, Level, User
 
+NAME_HELP = ("Other members see your name on your posts, in groups and in the member "
+             "directory. They never see your e-mail address in its place.")
+
+
+def clean_person_name(value: str) -> str:
+    """A person's name as others will see it: required, and not an e-mail address (a name is
+    what stands in for the address wherever people are shown)."""
+    value = " ".join((value or "").split())
+    if not value:
+        raise forms.ValidationError("Enter your name.")
+    if "@" in value:
+        raise forms.ValidationError("Enter your name, not an e-mail address.")
+    return value
+
+
+def name_field(*, label: str) -> forms.CharField:
+    return forms.CharField(label=label, max_length=150, help_text=NAME_HELP,
+                           error_messages={"required": "Enter your name."},
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form with the person's name first (`ACCOUNT_FORMS["signup"]`); the
+    adapter stores it (`AccountAdapter.save_user`)."""
+
+    name = name_field(label="Your name")
+    field_order = ["name", "email", "password1", "password2"]
+
+    def clean_name(self) -> str:
+        return clean_person_name(self.cleaned_data["name"])
+
 
 class ProfileForm(ModelForm):
+    name = name_field(label="Name")
     time_zone = forms.ChoiceField(choices=US_TIME_ZONES)
     level = forms.ChoiceField(label="Level of government", required=False,
                               choices=[("", "Not set"), *Level.choices])
@@ -24,6 +57,9 @@ class ProfileForm(ModelForm):
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"organization": "Filled in from the .gov registry when you verify a "
                                       "government address; you may correct it."}
+
+    def clean_name(self) -> str:
+        return clean_person_name(self.cleaned_data["name"])
 
     def clean_time_zone(self):
         value = self.cleaned_data["time_zone"]
@@ -49,7 +85,7 @@ class DomainRuleForm(Form):
                              widget=forms.RadioSelect)
     organization = forms.CharField(max_length=300, required=False)
     level = forms.ChoiceField(label="Level of government", required=False,
-                              choices=[("", "—"), *Level.choices])
+                              choices=[("", "Not set"), *Level.choices])
     note = forms.CharField(max_length=300, required=False)
 
 

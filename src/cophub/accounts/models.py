@@ -4,6 +4,9 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+# Stands in for a person who has given no name yet (accounts from before names were asked).
+NAMELESS_MEMBER = "A member"
+
 
 class Tier(models.TextChoices):
     PUBLIC = "public", "Public participant"
@@ -101,7 +104,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email.split("@", 1)[0]
+        """How pages and mail show the person to others: their name, else "A member" (as the
+        forum shows an author without a name). Never anything taken from their address."""
+        return self.name or NAMELESS_MEMBER
 
 
 class DomainRule(models.Model):

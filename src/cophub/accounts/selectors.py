@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -19,7 +19,8 @@ from .tokens import LinkExpired, LinkInvalid, address_state, address_token_read,
 def directory_members(*, q: str = "", organization: str = "", level: str = "",
                       interest=None) -> QuerySet[User]:
     """Government members who chose to be listed. Only government members may call this on
-    behalf of a viewer (the view checks); public participants never see the directory."""
+    behalf of a viewer (the view checks); public participants never see the directory. `q`
+    finds people by name, organization or role, never by address."""
     qs = User.objects.filter(tier=Tier.GOVERNMENT, in_directory=True, is_active=True)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(organization__icontains=q)
@@ -30,7 +31,9 @@ def directory_members(*, q: str = "", organization: str = "", level: str = "",
         qs = qs.filter(level=level)
     if interest is not None:
         qs = qs.filter(interests=interest)
-    return qs.order_by("name", "id").prefetch_related("interests")
+    # By name; people who have given none yet ("A member") after everyone else.
+    nameless = ExpressionWrapper(Q(name=""), output_field=BooleanField())
+    return qs.order_by(nameless, "name", "id").prefetch_related("interests")
 
 
 # --- The government tier's addresses: lapses and the yearly check -------------------------

@@ -25,6 +25,7 @@ from . import services
 from .decorators import government_required, operator_required
 from .forms import AccountDeleteForm, DirectoryFilterForm, DomainRuleForm, ProfileForm
 from .models import DomainRule, Interest, User
+from .next_steps import next_steps_for
 from .selectors import LinkStatus, address_link_read, directory_members
 
 DIRECTORY_PAGE_SIZE = 50
@@ -50,6 +51,7 @@ def profile_view(request):
         "addresses": EmailAddress.objects.filter(user=user)
         .annotate(lapsed_at=F("qualifying_lapse__lapsed_at")).order_by("-primary", "email"),
         "mfa_enabled": is_mfa_enabled(user),
+        "next_steps": next_steps_for(request),
     })
 
 

@@ -8,6 +8,10 @@ from django.utils import timezone
 
 from cophub.core.access import AccessLevel
 
+# The local part of every community's contact address, `contact+<slug>@<list domain>`
+# (`Community.contact_address`); the lists app routes mail to it.
+CONTACT_LOCAL_PART = "contact"
+
 
 class Community(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
@@ -31,6 +35,15 @@ class Community(models.Model):
     def community_id(self) -> int:
         """The access policy asks content for its community; a community is its own."""
         return self.pk
+
+    @property
+    def contact_address(self) -> str:
+        """Where people write to the community's organizers: `contact+ai-cop@<list domain>`.
+        Mail to it asking for training links starts that request; anything else is passed
+        on to the organizers (lists.inbound.contact). Calendar invitations name it as their
+        organizer, so replies to them reach people."""
+        domain = settings.COPHUB_LIST_DOMAIN.lower()
+        return f"{CONTACT_LOCAL_PART}+{self.slug}@{domain}"
 
 
 class CommunityRole(models.Model):

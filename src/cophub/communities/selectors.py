@@ -72,15 +72,25 @@ def group_cards(*, viewer: Viewer, community: Community) -> QuerySet[Group]:
     ).order_by("kind", "name")
 
 
+def group_members_shown_to(*, group: Group, viewer: Viewer) -> bool:
+    """Whether the viewer sees who a group's members are (else only its leads): government
+    members, the group's own members and the community's organizers."""
+    return (viewer.is_government or group.pk in viewer.group_ids
+            or viewer.is_organizer(group.community_id))
+
+
+def group_member_count(*, group: Group) -> int:
+    """Every active member, leads included: the number a group's card shows too."""
+    return Membership.objects.filter(group=group, state=Membership.State.ACTIVE).count()
+
+
 def group_members(*, group: Group, viewer: Viewer) -> QuerySet[Membership]:
     """Active members shown on a group page. Government members (and the group's own
     members and organizers) see everyone listed in the directory; others see the leads."""
     qs = Membership.objects.filter(group=group, state=Membership.State.ACTIVE).select_related(
         "user"
     )
-    sees_people = (viewer.is_government or group.pk in viewer.group_ids
-                   or viewer.is_organizer(group.community_id))
-    if not sees_people:
+    if not group_members_shown_to(group=group, viewer=viewer):
         qs = qs.filter(role=Membership.Role.LEAD)
     return qs.filter(Q(role=Membership.Role.LEAD) | Q(user__in_directory=True)).order_by(
         "-role", "user__name", "user_id"

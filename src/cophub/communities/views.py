@@ -19,6 +19,7 @@ from cophub.core.models import AuditEvent
 from . import selectors, services
 from .decorators import community_or_404, group_manager_page, organizer_page, visible_group_or_404
 from .forms import GroupForm, InviteForm, JoinRequestForm
+from .hub import HUB_CACHE_SECONDS, audience_digest, hub_render
 from .models import Group, Membership
 
 GROUP_PAGE_MEMBERS = 100
@@ -26,16 +27,25 @@ GROUP_SECTIONS_CACHE_SECONDS = 60
 
 
 def home_view(request):
-    viewer = request.viewer
-    my_groups = []
-    if viewer.is_authenticated:
-        my_groups = list(
-            Membership.objects.filter(user=request.user)
-            .select_related("group__community").order_by("group__community__name", "group__name")
-        )
+    """The site's home: what is happening in every community (`hub`), then the
+    communities."""
     return render(request, "communities/home.html", {
-        "communities": selectors.communities_for_home(viewer=viewer), "my_groups": my_groups,
+        "hub": hub_render(request, place="site"),
+        "communities": _community_cards(request),
     })
+
+
+def _community_cards(request) -> str:
+    """The communities' cards, cached per audience as the hub's panels are: the counts they
+    show are the same for everyone who may see the same groups."""
+    viewer = request.viewer
+    key = f"communities:cards:{audience_digest(viewer)}"
+    html = cache.get(key)
+    if html is None:
+        html = str(render_to_string("communities/partials/_community_cards.html", {
+            "communities": selectors.communities_for_home(viewer=viewer)}))
+        cache.set(key, html, HUB_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — rendered by our own template above
 
 
 def community_view(request, community):
@@ -43,6 +53,7 @@ def community_view(request, community):
     viewer = request.viewer
     return render(request, "communities/community.html", {
         "community": community,
+        "hub": hub_render(request, place="community", community=community),
         "group_sections": _group_sections(request, community=community, viewer=viewer),
         "is_organizer": can_manage(viewer, community),
     })
@@ -83,13 +94,21 @@ def group_view(request, community, group):
         membership = Membership.objects.filter(group=group, user=request.user).first()
     shown = selectors.group_members(group=group, viewer=viewer)
     members = shown.filter(role=Membership.Role.MEMBER)
+    leads = list(shown.filter(role=Membership.Role.LEAD))
+    # The same count as the group's card: every active member, leads included.
+    member_total = selectors.group_member_count(group=group)
+    listed_count = members.count()
     return render(request, "communities/group.html", {
         "community": community, "group": group, "membership": membership,
-        "leads": shown.filter(role=Membership.Role.LEAD),
+        "leads": leads,
         "members": members[:GROUP_PAGE_MEMBERS],
-        "member_count": members.count(),
+        "member_total": member_total,
+        "listed_count": listed_count,
+        "unlisted_count": member_total - len(leads) - listed_count,
+        "sees_people": selectors.group_members_shown_to(group=group, viewer=viewer),
         "can_manage": can_manage(viewer, group),
         "join_form": JoinRequestForm(),
+        "hub": hub_render(request, place="group", community=community, group=group),
     })
 
 

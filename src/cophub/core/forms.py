@@ -8,6 +8,9 @@ from django import forms
 from django.forms.boundfield import BoundField
 from django.utils.dateparse import parse_datetime
 
+DJANGO_EMPTY_LABEL = "---------"
+EMPTY_LABEL = "- Select -"
+
 WIDGET_CLASSES = {
     "select": "usa-select",
     "selectmultiple": "usa-select",
@@ -38,6 +41,21 @@ class UswdsBoundField(BoundField):
 
 class UswdsFormMixin:
     bound_field_class = UswdsBoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A select's empty choice reads "- Select -" (the USWDS convention), not Django's
+        # "---------". A form that gives it a meaningful label ("Any level") keeps that.
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.Select):
+                continue
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label == DJANGO_EMPTY_LABEL:
+                    field.empty_label = EMPTY_LABEL
+            elif isinstance(field, forms.ChoiceField) and any(
+                    label == DJANGO_EMPTY_LABEL for _value, label in field.choices):
+                field.choices = [(value, EMPTY_LABEL if label == DJANGO_EMPTY_LABEL else label)
+                                 for value, label in field.choices]
 
 
 class Form(UswdsFormMixin, forms.Form):

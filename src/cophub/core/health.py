@@ -1,6 +1,11 @@
 """`GET /healthz`: is the database reachable, is the task queue reachable and moving, is mail
 piling up. 200 when everything answers, 503 otherwise, for load balancers and monitoring.
 
+It also says which site URL links in e-mail, invitations and feeds are built from, and
+whether it names the host this request arrived on (`site.matches`). A mismatch does not make
+the check fail: a load balancer may probe by an internal address. It is there for a person
+who opens /healthz in the browser they use for the site.
+
 The endpoint is public, so errors are reported by exception class only (the full message,
 which can name hosts and users, goes to the log), and no connection URL is ever included.
 """
@@ -16,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_backends
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from cophub.core.links import site_url_check
 from cophub.core.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
@@ -32,8 +38,15 @@ def healthz(request):
         "database": database,
         "tasks": tasks,
         "outbox": outbox,
+        "site": _site_status(request),
     }
     return JsonResponse(body, status=200 if ok else 503)
+
+
+def _site_status(request) -> dict:
+    check = site_url_check(request)
+    return {"url": check.site_url, "request_host": check.request_host,
+            "matches": check.matches}
 
 
 def _error(component: str, exc: Exception) -> str:

@@ -2,9 +2,15 @@
 
 Written with the `icalendar` library; only the choice of fields is ours. The UID is the
 event's stable UUID, so calendars update the same entry; SEQUENCE grows with every change.
+
+The ORGANIZER is the community's contact address, which reaches its organizers (replies and
+"accept"/"decline" answers from calendar programs go there, not to an address nobody reads),
+sent on its behalf (SENT-BY, RFC 5545 3.2.18) by the site's own sending address. The
+description is the event's Markdown as plain text.
 """
 
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,6 +18,7 @@ from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from cophub.core.links import site_url
+from cophub.core.markdown import markdown_to_text
 
 PRODID = "-//cophub//events//EN"
 
@@ -38,7 +45,7 @@ def event_vevent(event, *, show_join_url: bool, cancelled: bool = False,
     vevent.add("summary", event.title)
     url = site_url(event.get_absolute_url())
     vevent.add("url", url)
-    description = [event.description[:2000], "", url]
+    description = [markdown_to_text(event.description[:2000]), "", url]
     location = event.location
     if show_join_url and event.join_url:
         description += ["", f"Join: {event.join_url}"]
@@ -46,9 +53,7 @@ def event_vevent(event, *, show_join_url: bool, cancelled: bool = False,
     vevent.add("description", "\n".join(description).strip())
     if location:
         vevent.add("location", location)
-    organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL.split('<')[-1].strip('> ')}")
-    organizer.params["cn"] = vText(event.community.name)
-    vevent.add("organizer", organizer)
+    vevent.add("organizer", event_organizer(event))
     if attendee_email:
         attendee = vCalAddress(f"mailto:{attendee_email}")
         attendee.params["role"] = vText("REQ-PARTICIPANT")
@@ -56,6 +61,19 @@ def event_vevent(event, *, show_join_url: bool, cancelled: bool = False,
     vevent.add("status", "CANCELLED" if cancelled or event.status == "cancelled"
                else "CONFIRMED")
     return vevent
+
+
+def site_sender_address() -> str:
+    """The address the site sends mail from (`COPHUB_FROM_EMAIL`), without its name."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+
+
+def event_organizer(event) -> vCalAddress:
+    """ORGANIZER: the community's organizers at its contact address, the site sending."""
+    organizer = vCalAddress(f"mailto:{event.community.contact_address}")
+    organizer.params["cn"] = vText(f"{event.community.name} organizers")
+    organizer.params["sent-by"] = vText(f"mailto:{site_sender_address()}")
+    return organizer
 
 
 def invite_ics(event, *, email: str, method: str) -> str:

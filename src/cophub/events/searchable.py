@@ -1,7 +1,7 @@
 """Events in search: every kind (training sessions included), as the events pages show them.
 
 Published and cancelled events carry their own access level; a cancelled event stays
-findable, with "Cancelled" as its status facet. A draft is indexed as organizers-only, so
+findable, with "Canceled" as its status facet. A draft is indexed as organizers-only, so
 only its community's organizers find it (its host group's leads, who may also open drafts,
 see them on the events pages instead).
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from .models import (
     Feedback,
     FeedbackRequest,
     Material,
+    Question,
     Registration,
 )
 
@@ -91,6 +92,83 @@ def event_list(*, viewer: Viewer, community, kind: str = "", group_ids: Sequence
         mine = Registration.objects.filter(event=OuterRef("pk"), user_id=viewer.user_id)
         qs = qs.annotate(my_status=Subquery(mine.values("status")[:1]))
     return qs
+
+
+def _confirmed_counts(qs: QuerySet[Event]) -> QuerySet[Event]:
+    confirmed = (Registration.objects.filter(event=OuterRef("pk"),
+                                             status=Registration.Status.CONFIRMED)
+                 .order_by().values("event").annotate(n=Count("pk")).values("n"))
+    return qs.annotate(confirmed_count=Coalesce(Subquery(confirmed), 0))
+
+
+@dataclass
+class HubEvents:
+    """What the home pages show of events: the next ones the viewer may see (with
+    `confirmed_count`), the next community meeting among or after them, how many more
+    upcoming events the viewer may not see (a count, nothing more), and, for a group's
+    page, its latest past events."""
+
+    upcoming: list[Event]
+    meeting: Event | None
+    hidden: int
+    past: list[Event]
+
+
+def hub_events(*, viewer: Viewer, community=None, group=None, limit: int = 5,
+               past: int = 0, now=None) -> HubEvents:
+    """Published events for a home page: the site's (every community), a community's or a
+    group's. Three queries (four when the next meeting is not among the first `limit`, one
+    more with `past`)."""
+    now = now or timezone.now()
+    scope = Event.objects.filter(status=Event.Status.PUBLISHED)
+    if community is not None:
+        scope = scope.filter(community=community)
+    if group is not None:
+        scope = scope.filter(group=group)
+    coming = scope.filter(ends_at__gt=now)
+    asks = Question.objects.filter(event=OuterRef("pk"), required=True)
+    visible = (_confirmed_counts(coming.filter(visible_q(viewer)))
+               .annotate(asks_questions=Exists(asks))
+               .select_related("community", "group").order_by("starts_at", "id"))
+    upcoming = list(visible[:limit])
+    counts = coming.aggregate(total=Count("pk"), seen=Count("pk", filter=visible_q(viewer)))
+    meeting = next((e for e in upcoming if e.kind == Event.Kind.COMMUNITY_MEETING), None)
+    if meeting is None and group is None and counts["seen"] > len(upcoming):
+        meeting = visible.filter(kind=Event.Kind.COMMUNITY_MEETING).first()
+    earlier = []
+    if past:
+        earlier = list(scope.filter(visible_q(viewer), ends_at__lte=now)
+                       .select_related("community", "group").order_by("-starts_at", "-id")[:past])
+    return HubEvents(upcoming=upcoming, meeting=meeting,
+                     hidden=counts["total"] - counts["seen"], past=earlier)
+
+
+def my_statuses(*, user, event_ids) -> dict[int, str]:
+    """The person's registration status for each of `event_ids` they registered for (one
+    query)."""
+    if not user.is_authenticated or not event_ids:
+        return {}
+    return dict(Registration.objects.filter(user=user, event_id__in=list(event_ids))
+                .exclude(status=Registration.Status.CANCELLED)
+                .values_list("event_id", "status"))
+
+
+def my_registrations(*, user, viewer: Viewer, upcoming: bool, community=None,
+                     now=None) -> QuerySet[Registration]:
+    """The person's confirmed and wait-listed registrations for events they may (still)
+    see: upcoming ones soonest first, or past ones latest first. Cancelled events are
+    included (marked by their status), cancelled registrations are not."""
+    now = now or timezone.now()
+    qs = (Registration.objects.filter(
+        user=user, status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED])
+        .filter(visible_q(viewer, prefix="event__"))
+        .exclude(event__status=Event.Status.DRAFT)
+        .select_related("event__community", "event__group"))
+    if community is not None:
+        qs = qs.filter(event__community=community)
+    if upcoming:
+        return qs.filter(event__ends_at__gt=now).order_by("event__starts_at", "event_id")
+    return qs.filter(event__ends_at__lte=now).order_by("-event__starts_at", "-event_id")
 
 
 def event_confirmed_count(*, event: Event) -> int:
@@ -256,7 +334,7 @@ def personal_feed_entries(*, user, now=None) -> list[tuple[Event, bool, str]]:
     for registration in registrations:
         event = registration.event
         if event.status == Event.Status.CANCELLED:
-            entries.append((event, False, "cancelled"))
+            entries.append((event, False, "canceled"))  # the note in the title
         elif registration.status == Registration.Status.WAITLISTED:
             entries.append((event, False, "wait-listed"))
         else:

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .views import attendance, feedback, feeds, manage, materials, public, reports
+from .views import attendance, feedback, feeds, manage, materials, mine, public, reports
 
 app_name = "events"
 EVENT = "c/<slug:community>/events/<int:pk>/"
@@ -23,6 +23,7 @@ urlpatterns = [
     path("c/<slug:community>/events.ics", feeds.community_feed_view, name="community_feed"),
     path("c/<slug:community>/g/<slug:group>/events.ics", feeds.group_feed_view,
          name="group_feed"),
+    path("registrations/", mine.my_registrations_view, name="mine"),
     path("calendar/", feeds.my_calendar_view, name="my_calendar"),
     path("calendar/reset/", feeds.calendar_feed_reset_view, name="calendar_feed_reset"),
     # Tokens are url-safe base64 (`secrets.token_urlsafe`); anything else never reaches a view.

@@ -125,6 +125,24 @@ def topics_visible_to(*, viewer: Viewer, community=None, group=None) -> QuerySet
             .order_by("-last_posted_at", "-id"))
 
 
+def topics_latest_and_hidden(*, viewer: Viewer, community=None, group=None,
+                             limit: int = 5) -> tuple[list[Topic], int]:
+    """The latest topics the viewer may see (of a community, or a group's categories) and
+    how many published ones they may not: a count for "sign in to see them", nothing about
+    them. Three queries (the categories once)."""
+    ids = [c.pk for c in categories_visible_to(viewer=viewer, community=community,
+                                               group=group)]
+    latest = list(Topic.objects.filter(category_id__in=ids, root__status=Post.Status.PUBLISHED)
+                  .select_related("category", "category__community", "root", "last_post")
+                  .order_by("-last_posted_at", "-id")[:limit])
+    hidden = Topic.objects.filter(root__status=Post.Status.PUBLISHED).exclude(category_id__in=ids)
+    if community is not None:
+        hidden = hidden.filter(category__community=community)
+    if group is not None:
+        hidden = hidden.filter(category__group=group)
+    return latest, hidden.count()
+
+
 def topic_for_page(*, viewer: Viewer, community_slug: str, pk: int) -> Topic:
     """The topic, or Topic.DoesNotExist for someone who may not see it."""
     topic = (Topic.objects.select_related("category", "category__community",

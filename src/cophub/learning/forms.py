@@ -28,7 +28,8 @@ class AccessRequestForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["series"].queryset = Series.objects.filter(community=community)
         self.fields["series"].empty_label = None
-        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        if "email" in self.fields:
+            self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["agency"].widget.attrs["autocomplete"] = "organization"
 
@@ -38,6 +39,14 @@ class AccessRequestForm(ModelForm):
             raise forms.ValidationError("Tell the organizers a little more (a sentence is "
                                         "enough).")
         return reason
+
+
+class EmailedAccessRequestForm(AccessRequestForm):
+    """The same request, opened from the link mailed to someone who asked by e-mail: the
+    address is the one the link was sent to, so it is not a field."""
+
+    class Meta(AccessRequestForm.Meta):
+        fields = ["series", "name", "agency", "reason"]
 
 
 class DecisionForm(Form):

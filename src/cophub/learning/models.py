@@ -138,6 +138,7 @@ class Enrolment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "enrollment"  # U.S. spelling on every page; the code keeps its names
         constraints = [
             models.UniqueConstraint(fields=["user", "series"], condition=Q(track__isnull=True),
                                     name="one_series_enrolment"),

@@ -64,6 +64,26 @@ def series_cards(*, viewer: Viewer, community) -> QuerySet[Series]:
     ).order_by("-year", "title")
 
 
+def series_open(*, viewer: Viewer, community=None, limit: int = 3, now=None) -> list[Series]:
+    """Series with sessions still to come, soonest first, each with `next_session_at` and
+    `upcoming_count` (what the viewer may see) and `upcoming_hidden` (published sessions to
+    come that they may not see: a count). A series whose coming sessions are all hidden is
+    listed too, so a visitor learns that there is training for members. One query."""
+    now = now or timezone.now()
+    coming = Q(sessions__event__status=Event.Status.PUBLISHED,
+               sessions__event__ends_at__gt=now)
+    visible = Q(sessions__event__in=events_visible_to(viewer=viewer, community=community))
+    qs = Series.objects.select_related("community")
+    if community is not None:
+        qs = qs.filter(community=community)
+    qs = qs.annotate(
+        next_session_at=Min("sessions__event__starts_at", filter=coming & visible),
+        upcoming_count=Count("sessions", filter=coming & visible, distinct=True),
+        upcoming_hidden=Count("sessions", filter=coming & ~visible, distinct=True),
+    ).filter(Q(upcoming_count__gt=0) | Q(upcoming_hidden__gt=0))
+    return list(qs.order_by(F("next_session_at").asc(nulls_last=True), "title")[:limit])
+
+
 def granted_series_ids(*, user) -> frozenset[int]:
     """Series whose recordings `user` may see through an approved access request: the grant's
     address must be one of the person's *verified* addresses (one query)."""

@@ -7,6 +7,9 @@ T = "c/<slug:community>/training/"
 urlpatterns = [
     path(T, public.series_list_view, name="series_list"),
     path(T + "request-access/", public.access_request_view, name="access_request"),
+    # The link mailed to someone who asked by e-mail (a signed token: `services.access`).
+    path(T + "request-access/<str:token>/", public.access_request_confirm_view,
+         name="access_request_confirm"),
     # Organizer pages.
     path(T + "organize/", organize.organize_view, name="organize"),
     path(T + "organize/access-requests/", organize.access_requests_view,

@@ -77,6 +77,24 @@ def resource_list(*, viewer: Viewer, community: Community | None = None, kind: s
     return qs.order_by("-published_on", "-id")
 
 
+def hub_resources(*, viewer: Viewer, community: Community | None = None,
+                  group: Group | None = None, limit: int = 5) -> tuple[list[Resource], int]:
+    """The newest resources the viewer may see (of a community, or filed under or tagged
+    with a group) and how many more current ones they may not see: two queries."""
+    scope = Resource.objects.filter(withdrawn_at__isnull=True)
+    if community is not None:
+        scope = scope.filter(community=community)
+    if group is not None:
+        scope = scope.filter(Q(group=group) | Q(practice_areas=group)).distinct()
+    shown = list(scope.filter(visible_q(viewer) | manageable_q(viewer))
+                 .select_related("community").order_by("-published_on", "-id")[:limit])
+    if group is not None:
+        return shown, 0
+    counts = scope.aggregate(total=Count("pk"),
+                             seen=Count("pk", filter=visible_q(viewer) | manageable_q(viewer)))
+    return shown, counts["total"] - counts["seen"]
+
+
 def resource_years(*, viewer: Viewer, community: Community | None = None) -> list[int]:
     """The years from the newest resource the viewer may see back to the oldest. From the
     two ends only: listing the distinct years would truncate every row's date (on SQLite a

@@ -3,6 +3,7 @@ the agency contact opt-in, and the statistics. All public; contacts are shown to
 government members only (`selectors.agency_contacts`)."""
 
 import csv
+import hashlib
 import re
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from cophub.core.csv_export import Echo, csv_safe
@@ -28,9 +30,17 @@ EXCERPT_CHARS = 280
 
 # --- The list ---------------------------------------------------------------------------------
 
+def _option_id(facet: str, value: str) -> str:
+    """A checkbox's id, the same on every page whatever the counts do to the order: htmx
+    puts the focus back on the box a person just ticked by its id after redrawing the
+    values."""
+    return f"facet-{facet}-{hashlib.blake2s(value.encode(), digest_size=5).hexdigest()}"
+
+
 def _facet_panels(*, counts, filters, names: dict[str, str], expanded: set[str], query):
     """What the page draws for each facet: its values with counts (chosen ones always
-    shown, with 0 if nothing matches), the first FACET_SHOWN unless expanded."""
+    shown, with 0 if nothing matches), the first FACET_SHOWN unless expanded; the panel is
+    open when it has a chosen value or was expanded."""
     panels = []
     for facet in selectors.FACETS:
         chosen = filters.facets.get(facet.name, ())
@@ -48,10 +58,12 @@ def _facet_panels(*, counts, filters, names: dict[str, str], expanded: set[str],
                 "label": (f"{names[value]} ({value})" if facet.name == "agency"
                           and value in names else value),
                 "count": count, "checked": value in chosen,
-                "id": f"facet-{facet.name}-{i}",
-            } for i, (value, count) in enumerate(shown)],
+                "id": _option_id(facet.name, value),
+            } for value, count in shown],
             "hidden": len(values) - len(shown),
             "total": len(values),
+            "chosen": len(chosen),
+            "open": bool(chosen) or facet.name in expanded,
             "more_query": more.urlencode(),
         })
     return panels
@@ -80,12 +92,22 @@ def usecase_list_view(request):
                            query=query)
     export_query = filter_query.copy()
     export_query.pop("sort", None)
-    return render(request, "usecases/list.html", {
+    context = {
         "form": form, "page": page, "query": query.urlencode(), "panels": panels,
         "filtered": filters.active, "export_query": export_query.urlencode(),
         "sort_choices": [(k, label) for k, (label, _) in selectors.SORTS.items()],
         "sort": filters.sort, "more": request.GET.getlist("more"),
-    })
+    }
+    # htmx, as the person changes a filter: the results, and out of band the count, the
+    # download link and each facet's values and counts. Not when htmx restores a page from
+    # history: that takes the whole page.
+    if request.headers.get("HX-Request") and not request.headers.get(
+            "HX-History-Restore-Request"):
+        response = render(request, "usecases/partials/_update.html", context)
+    else:
+        response = render(request, "usecases/list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # --- CSV export -------------------------------------------------------------------------------

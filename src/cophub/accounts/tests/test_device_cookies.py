@@ -38,7 +38,7 @@ def signed_in(client) -> bool:
 
 
 def refused_as_too_many(response) -> bool:
-    return "too many failed login attempts" in response.content.decode().lower()
+    return "too many failed sign-in attempts" in response.content.decode().lower()
 
 
 def known_browser(*, login=OWNER, ip=HOME) -> Client:

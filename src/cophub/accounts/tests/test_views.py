@@ -162,3 +162,36 @@ def test_directory_links_keep_only_the_valid_filters(client, make_user, gov_memb
                        {"organization": "NIH", "level": "galactic"}
                        ).content.decode().split('aria-label="Pagination"')[1]
     assert 'href="?page=2"' in links and "galactic" not in links
+
+
+def test_directory_finds_people_by_name_and_never_by_address(client, make_user, gov_member):
+    make_user("ada.l@nasa.gov", name="Ada Lovelace")
+    client.force_login(gov_member)
+    url = reverse("accounts:directory")
+    assert "Ada Lovelace" in client.get(url, {"q": "lovelace"}).content.decode()
+    assert "Ada Lovelace" in client.get(url, {"q": "ADA LOVE"}).content.decode()
+    assert "Ada Lovelace" not in client.get(url, {"q": "ada.l"}).content.decode()
+
+
+def test_people_without_a_name_show_as_a_member_never_by_their_address(client, make_user,
+                                                                      gov_member):
+    nameless = make_user("jdoe.hidden@nasa.gov")
+    make_user("zed@nasa.gov", name="Zed Zebra")
+    assert nameless.display_name == "A member"
+    client.force_login(gov_member)
+    page = client.get(reverse("accounts:directory")).content.decode()
+    assert "jdoe.hidden" not in page
+    # Named people first, then those who have given no name yet.
+    assert page.index("Zed Zebra") < page.index("A member")
+
+
+def test_profile_needs_a_name(client, gov_member):
+    client.force_login(gov_member)
+    data = {"name": "  ", "organization": "VA", "level": "federal", "job_role": "",
+            "bio": "", "time_zone": "America/Chicago", "in_directory": "on"}
+    response = client.post(reverse("accounts:profile"), data)
+    assert response.status_code == 200 and "Enter your name." in response.content.decode()
+    response = client.post(reverse("accounts:profile"), {**data, "name": "mia@va.gov"})
+    assert "Enter your name, not an e-mail address." in response.content.decode()
+    gov_member.refresh_from_db()
+    assert gov_member.name == "Mia Member" and gov_member.time_zone != "America/Chicago"

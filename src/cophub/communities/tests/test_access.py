@@ -130,7 +130,11 @@ def test_community_page_query_count_does_not_grow_with_groups(
         group = make_group(f"group-{i}")
         group_join(group=group, user=gov_member)
     client.force_login(gov_member)
-    with django_assert_max_num_queries(12):
+    # The first visit fills the hub's panels for this audience (one query or two each)...
+    with django_assert_max_num_queries(20):
+        assert client.get(community.get_absolute_url()).status_code == 200
+    # ...and later visits read them back: only the person's own panels ask the database.
+    with django_assert_max_num_queries(9):
         assert client.get(community.get_absolute_url()).status_code == 200
 
 
@@ -140,9 +144,11 @@ def test_group_page_query_count_does_not_grow_with_members(
     for i in range(40):
         group_join(group=group, user=make_user(f"m{i}@nasa.gov"))
     client.force_login(gov_member)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(21):  # the first visit fills the panels' cache
         response = client.get(group_url(group))
     assert response.status_code == 200 and response.content.decode().count("@") < 5
+    with django_assert_max_num_queries(15):
+        assert client.get(group_url(group)).status_code == 200
 
 
 def test_cached_group_cards_never_show_a_government_group_to_the_public(

@@ -47,9 +47,21 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("COPHUB_DEBUG", False)
-ALLOWED_HOSTS = env_list("COPHUB_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("COPHUB_CSRF_TRUSTED_ORIGINS")
+# Links in e-mail, invitations and feeds start with the site URL. `cophub serve` sets it to
+# the address it serves when the operator has not (`--port 8001`: http://127.0.0.1:8001).
 SITE_URL = env("COPHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _default_allowed_hosts(site_url: str) -> str:
+    """The loopback names, and the site URL's host: the address links lead to is always one
+    the site answers on (`cophub serve --host 10.0.0.5` works without more settings)."""
+    host = urlsplit(site_url).hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return ",".join(dict.fromkeys(["127.0.0.1", "localhost", "[::1]", *([host] if host else [])]))
+
+
+ALLOWED_HOSTS = env_list("COPHUB_ALLOWED_HOSTS", _default_allowed_hosts(SITE_URL))
+CSRF_TRUSTED_ORIGINS = env_list("COPHUB_CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env("COPHUB_SITE_NAME", "cophub")
 # Wiring, not configuration: the function that builds a person's access-policy viewer (the
 # app that owns roles and memberships provides it; `core.access.viewer_for_user` calls it).
@@ -110,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cophub.core.context_processors.site",
+                "cophub.communities.context_processors.nav",
             ],
         },
     },
@@ -221,6 +234,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNT_ADAPTER = "cophub.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "cophub.accounts.forms.SignupForm"}  # asks for the name too
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
@@ -367,6 +381,31 @@ COPHUB_BOUNCE_THRESHOLD = float(env("COPHUB_BOUNCE_THRESHOLD", "5"))
 COPHUB_BOUNCE_STALE_DAYS = int(env("COPHUB_BOUNCE_STALE_DAYS", "7"))
 COPHUB_GOV_RECONFIRM_DAYS = int(env("COPHUB_GOV_RECONFIRM_DAYS", "365"))  # yearly check
 COPHUB_GOV_RECONFIRM_GRACE_DAYS = int(env("COPHUB_GOV_RECONFIRM_GRACE_DAYS", "30"))  # deadline
+
+# The deployment's identity: who runs it (the USWDS identifier in every page's footer) and
+# the links a federal site carries there. The defaults describe the demo (the AI CoP, run
+# by GSA); an operator sets their own. COPHUB_HOME_COMMUNITY is the community the header's
+# Events and Training lead to (default: the first community).
+COPHUB_AGENCY_NAME = env("COPHUB_AGENCY_NAME", "U.S. General Services Administration")
+COPHUB_AGENCY_SHORT_NAME = env("COPHUB_AGENCY_SHORT_NAME", "GSA")
+COPHUB_AGENCY_URL = env("COPHUB_AGENCY_URL", "https://www.gsa.gov/")
+COPHUB_HOME_COMMUNITY = env("COPHUB_HOME_COMMUNITY", "")
+COPHUB_FOOTER_LINKS = [
+    (label, env(f"COPHUB_{key}_URL", default)) for key, label, default in (
+        ("ABOUT", "About", "https://www.gsa.gov/about-us"),
+        ("ACCESSIBILITY", "Accessibility statement",
+         "https://www.gsa.gov/website-information/accessibility-statement"),
+        ("FOIA", "FOIA requests",
+         "https://www.gsa.gov/reference/freedom-of-information-act-foia"),
+        ("NO_FEAR", "No FEAR Act data",
+         "https://www.gsa.gov/reference/civil-rights-programs/no-fear-act"),
+        ("OIG", "Office of the Inspector General", "https://www.gsaig.gov/"),
+        ("PERFORMANCE", "Performance reports",
+         "https://www.gsa.gov/reference/reports/budget-performance"),
+        ("PRIVACY", "Privacy policy",
+         "https://www.gsa.gov/website-information/privacy-and-security-notice"),
+    ) if env(f"COPHUB_{key}_URL", default)
+]
 
 LOGGING = {
     "version": 1,

@@ -27,3 +27,8 @@ COPHUB_SEARCH_EMBEDDINGS = "hashing"
 # without it. The inventory's own tests read the real file from COPHUB_USECASES_CSV_REAL.
 COPHUB_USECASES_CSV_REAL = COPHUB_USECASES_CSV  # noqa: F405
 COPHUB_USECASES_CSV = str(Path(tempfile.gettempdir()) / "cophub-test-no-inventory.csv")
+
+# The header's Events and Training lead to the test community (every test names it "ai-cop"),
+# without the query that finds the first community (whose answer the process keeps for a
+# minute, so across tests with fresh databases it would be stale and counts would vary).
+COPHUB_HOME_COMMUNITY = "ai-cop"

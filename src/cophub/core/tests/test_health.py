@@ -25,7 +25,8 @@ def clock():
         yield moment
 
 
-def test_healthz_reports_ok_with_database_tasks_and_outbox(client):
+def test_healthz_reports_ok_with_database_tasks_and_outbox(client, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
     mail_enqueue(to="ada@agency.gov", subject="Hi", body_text="Hi")  # task not run: queued
 
     response = client.get(reverse("healthz"))
@@ -38,6 +39,9 @@ def test_healthz_reports_ok_with_database_tasks_and_outbox(client):
         "tasks": {"ok": True, "backend": "django_tasks.backends.immediate.ImmediateBackend",
                   "queued": 0, "oldest_queued_seconds": None},
         "outbox": {"queued": 1, "failed": 0},
+        # The test client's Host is "testserver"; links are built from the site URL.
+        "site": {"url": "http://127.0.0.1:8000", "request_host": "testserver",
+                 "matches": False},
     }
 
 

@@ -156,7 +156,7 @@ EVENTS_FY2023 = [
          capacity=100, interest="MLOps"),
     Spec((2023, 5, 4, 14, 0), 60, W, "reinforcement-learning",
          "Reinforcement learning in energy grid management",
-         "Cancelled: the speaker is no longer available. The talk will be rescheduled.",
+         "Canceled: the speaker is no longer available. The talk will be rescheduled.",
          popularity=0.6, status=Event.Status.CANCELLED),
     Spec((2023, 5, 11, 14, 0), 60, W, "external-collaborations",
          "Working with universities on AI research",

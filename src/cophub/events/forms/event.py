@@ -9,7 +9,7 @@ from django import forms
 from django.db import models
 
 from cophub.core.forms import FilterDateField, Form, ModelForm, WallClockDateTimeField
-from cophub.core.timezones import DEFAULT_TIME_ZONE, US_TIME_ZONES
+from cophub.core.timezones import DEFAULT_TIME_ZONE, US_TIME_ZONES, time_zone_label
 
 from ..models import Event, Question
 
@@ -46,11 +46,12 @@ def wall_clock_to_utc(local: datetime, zone: str) -> datetime:
     second = local.replace(tzinfo=tz, fold=1)
     instant = first.astimezone(UTC)
     when = f"{local:%-I:%M %p} on {local:%B %-d, %Y}"
+    where = time_zone_label(zone)
     if instant.astimezone(tz).replace(tzinfo=None) != local:
-        raise WallClockError(f"{when} does not exist in {zone}: clocks skip that hour when "
+        raise WallClockError(f"{when} does not exist in {where}: clocks skip that hour when "
                              "daylight saving time starts. Choose another time.")
     if first.utcoffset() != second.utcoffset():
-        raise WallClockError(f"{when} happens twice in {zone}: clocks repeat that hour when "
+        raise WallClockError(f"{when} happens twice in {where}: clocks repeat that hour when "
                              "daylight saving time ends. Choose a time outside that hour.")
     return instant
 
@@ -225,7 +226,7 @@ class EventForm(ModelForm):
         if event.pk:
             zone = event.time_zone
             if zone not in dict(US_TIME_ZONES):
-                self.fields["time_zone"].choices = [*US_TIME_ZONES, (zone, zone)]
+                self.fields["time_zone"].choices = [*US_TIME_ZONES, (zone, time_zone_label(zone))]
             starts = utc_to_wall_clock(event.starts_at, zone)
             ends = utc_to_wall_clock(event.ends_at, zone)
             self.initial.update({
@@ -355,7 +356,7 @@ def question_initial(event: Event) -> list[dict]:
 
 
 REGISTRANT_STATUSES = [("", "All registrations"), ("confirmed", "Confirmed"),
-                       ("waitlisted", "Wait-listed"), ("cancelled", "Cancelled")]
+                       ("waitlisted", "Wait-listed"), ("cancelled", "Canceled")]
 
 
 class RegistrantFilterForm(Form):

@@ -141,7 +141,7 @@ def _accounts_by_email(emails: set[str]) -> dict[str, set[int]]:
 def _check_importable(event: Event) -> None:
     if event.status != Event.Status.PUBLISHED:
         raise AttendanceImportError("Attendance is only recorded for published events; "
-                                    "this one is a draft or cancelled.")
+                                    "this one is a draft or canceled.")
     if event.starts_at > timezone.now():
         raise AttendanceImportError("This event has not started yet. Import the report "
                                     "after the event.")

@@ -82,7 +82,9 @@ def registration_notify(registration: Registration, *, template: str,
     The message names the event, often its join link and invite: it is gated
     (`REGISTRATION_GATE`), so it is withheld if, when the worker sends it, the holder may no
     longer see the event — and the registration is then cancelled
-    (`registration_access_revoke`)."""
+    (`registration_access_revoke`). It comes from the site's address; replies go to the
+    community's contact address, which reaches its organizers, as the invite's ORGANIZER
+    does (`ical`)."""
     event = registration.event
     context = {"event": event, "registration": registration, "person": registration.user,
                "event_url": site_url(event.get_absolute_url())}
@@ -90,6 +92,7 @@ def registration_notify(registration: Registration, *, template: str,
                    if method else None)
     mail_enqueue_template(to=registration.user.email,
                           template_prefix=f"events/email/{template}", context=context,
+                          headers={"Reply-To": event.community.contact_address},
                           attachments=attachments, gate=(REGISTRATION_GATE, registration.pk))
 
 

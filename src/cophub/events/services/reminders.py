@@ -146,8 +146,10 @@ def reminder_send(*, registration: Registration, kind: ReminderKind, now: dateti
                     "event_url": site_url(event.get_absolute_url()),
                     "show_join_url": join_url_visible(event=event, registration=registration),
                 },
-                # RFC 3834: an automatic message; auto-responders should not answer it.
-                headers={"Auto-Submitted": "auto-generated"},
+                # RFC 3834: an automatic message; auto-responders should not answer it. A
+                # person's reply goes to the organizers, at the community's contact address.
+                headers={"Auto-Submitted": "auto-generated",
+                         "Reply-To": event.community.contact_address},
                 gate=(REGISTRATION_GATE, registration.pk),
             )
     except IntegrityError:

@@ -259,7 +259,7 @@ def test_attendance_is_not_imported_for_future_or_cancelled_events(make_event, o
         attendance_import(event=future, actor=organizer,
                           data=(DATA / "zoom_participants.csv").read_bytes())
     cancelled = held(make_event(status=Event.Status.CANCELLED))
-    with pytest.raises(AttendanceImportError, match="draft or cancelled"):
+    with pytest.raises(AttendanceImportError, match="draft or canceled"):
         import_sample(cancelled, organizer, "zoom_participants.csv")
 
 

@@ -97,7 +97,7 @@ def test_personal_feed_marks_a_cancelled_event_and_drops_its_join_link(
 
     events = parse(client.get(feed_url(gov_member)))
 
-    vevent = events["Demo day (cancelled)"]
+    vevent = events["Demo day (canceled)"]
     assert vevent["status"] == "CANCELLED" and JOIN not in str(vevent["description"])
 
 

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cophub.communities.decorators import community_or_404
@@ -25,6 +26,16 @@ from .base import viewer_time_zone, visible_event_or_404
 
 PAST_PAGE_SIZE = 20
 UPCOMING_LIMIT = 100
+
+
+def _back(request, event):
+    """Where a register or cancel button sends the person back to: the page it was on (the
+    home page, "My registrations") when it says so and is of this site, else the event."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(event)
 
 
 # --- The event list --------------------------------------------------------------------------
@@ -76,7 +87,8 @@ def event_list_view(request, community):
         # The fiscal-year report is about the whole community: its organizers'.
         "can_report": can_manage(viewer, community),
     }
-    if request.headers.get("HX-Request"):  # htmx: only the results, as the person filters
+    # htmx: only the results, as the person filters (a page restored from history: all of it).
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         response = render(request, "events/partials/_event_results.html", context)
     else:
         response = render(request, "events/list.html", context)
@@ -135,7 +147,7 @@ def event_register_view(request, community, pk):
         messages.info(request, "You are already registered for this event."
                       if prior.status == Registration.Status.CONFIRMED
                       else "You are already on the wait-list for this event.")
-        return redirect(event)
+        return _back(request, event)
     state = event.registration_state()
     if state != "open":
         messages.error(request, REGISTRATION_STATE_MESSAGES.get(state, "Registration is not "
@@ -162,7 +174,7 @@ def event_register_view(request, community, pk):
         position = selectors.waitlist_position(registration=registration)
         messages.info(request, f"{event.title} is full, so you are on the wait-list "
                       f"(position {position}). We will e-mail you if a seat opens.")
-    return redirect(event)
+    return _back(request, event)
 
 
 @require_POST
@@ -173,11 +185,11 @@ def event_cancel_view(request, community, pk):
     registration = selectors.registration_for(event=event, user=request.user)
     if registration is None or registration.status == Registration.Status.CANCELLED:
         messages.info(request, "You are not registered for this event.")
-        return redirect(event)
+        return _back(request, event)
     was_confirmed = registration.status == Registration.Status.CONFIRMED
     services.registration_cancel(registration=registration, actor=request.user,
                                  request=request)
-    messages.success(request, "Your registration is cancelled."
+    messages.success(request, "Your registration is canceled."
                      + (" We sent a calendar cancellation to your e-mail." if was_confirmed
                         else " You are off the wait-list."))
-    return redirect(event)
+    return _back(request, event)

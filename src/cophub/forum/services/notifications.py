@@ -34,6 +34,7 @@ from cophub.communities.selectors import viewers_for
 from cophub.core.access import viewer_for_user
 from cophub.core.links import site_url
 from cophub.core.mail import mail_content_create, mail_enqueue_many
+from cophub.core.markdown import markdown_to_text
 from cophub.lists.models import Post, Subscription
 from cophub.lists.selectors import post_reply_split
 from cophub.lists.services import list_domain
@@ -247,7 +248,8 @@ def _from_address() -> str:
 
 
 def _mail_context(topic: Topic, post: Post) -> dict:
-    own, _ = post_reply_split(post) if not post.body_markdown else (post.body_text, "")
+    # A web post is Markdown: mailed as text a person reads, not as its markup.
+    own = markdown_to_text(post.body_markdown) if post.body_markdown else post_reply_split(post)[0]
     return {"topic": topic, "post": post, "actor": _actor_name(post), "text": own,
             "topic_url": site_url(reverse("forum:topic", args=[
                 topic.category.community.slug, topic.pk])) + f"#post-{post.pk}",

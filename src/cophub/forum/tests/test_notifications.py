@@ -238,3 +238,14 @@ def test_sender_name_with_a_comma_stays_one_address(general, make_user, people,
     [copy] = [m for m in mail.outbox if m.to == ["ana@nih.gov"]]
     assert len(getaddresses([copy.message()["From"]])) == 1
     assert "Doe, Jane via" in copy.message()["From"]
+
+
+def test_a_web_post_is_mailed_as_readable_text_not_markdown(
+        general, gov_member, people, django_capture_on_commit_callbacks):
+    watch_set(user=people["ana"], level=Level.WATCHING, category=general)
+    _run(django_capture_on_commit_callbacks, lambda: topic_start(
+        category=general, author=gov_member, title="Markup",
+        body_markdown="See **the guide** at [GSA](https://www.gsa.gov/ai) first."))
+    copy = next(m for m in mail.outbox if "Markup" in m.subject)
+    assert "See the guide at GSA (https://www.gsa.gov/ai) first." in copy.body
+    assert "**" not in copy.body and "](" not in copy.body

@@ -6,10 +6,21 @@ sessions). Each write is atomic and audited; mail goes through the outbox."""
 
 from ..credit import credit_for
 from .access import (
+    LINK_DAYS,
+    REQUEST_SUBJECT,
+    RequestLink,
+    SeriesGuess,
     access_grant_revoke,
+    access_request_agency_guess,
     access_request_approve,
+    access_request_confirm,
     access_request_decline,
+    access_request_link_read,
+    access_request_link_send,
+    access_request_series_guess,
     access_request_submit,
+    access_request_web_url,
+    subject_asks_for_training_links,
 )
 from .certificates import certificate_issue, certificate_issue_for_track, certificate_revoke
 from .common import (
@@ -34,9 +45,13 @@ from .management import (
 )
 
 __all__ = [
-    "RESERVED_SLUGS", "AccessRequestError", "CertificateNotEarned", "EnrolmentError",
-    "EnrolmentResult", "LearningError", "access_grant_revoke", "access_request_approve",
-    "access_request_decline", "access_request_submit", "certificate_issue",
+    "LINK_DAYS", "REQUEST_SUBJECT", "RESERVED_SLUGS", "AccessRequestError",
+    "CertificateNotEarned", "EnrolmentError", "EnrolmentResult", "LearningError",
+    "RequestLink", "SeriesGuess", "access_grant_revoke", "access_request_agency_guess",
+    "access_request_approve", "access_request_confirm", "access_request_decline",
+    "access_request_link_read", "access_request_link_send", "access_request_series_guess",
+    "access_request_submit", "access_request_web_url", "subject_asks_for_training_links",
+    "certificate_issue",
     "certificate_issue_for_track", "certificate_revoke", "credit_for", "enrolment_cancel",
     "enrolment_create", "enrolments_sync", "enrolments_sync_task", "instructor_save",
     "series_save", "session_save", "track_save",

@@ -55,7 +55,7 @@ def enrolment_create(*, user, series: Series, track: Track | None = None,
     if track is not None and track.series_id != series.pk:
         raise EnrolmentError("That track is not part of this series.")
     if not user.is_authenticated:
-        raise EnrolmentError("Sign in to enrol.")
+        raise EnrolmentError("Sign in to enroll.")
     sessions = _upcoming(_sessions_in_scope(series=series, track=track))
     with transaction.atomic():
         try:

@@ -167,7 +167,7 @@ def test_enrol_button_reports_confirmed_and_waitlisted_sessions(client, make_ses
     page = client.post(url, follow=True).content.decode()
     assert "You are enrolled in 2024 AI Training Series" in page
     assert "registered for 1 session" in page and "wait-list: " + full.event.title in page
-    assert "Cancel enrolment" in page
+    assert "Cancel enrollment" in page
     cancel = reverse("learning:enrolment_cancel", kwargs={"community": series.community.slug,
                                                           "series": series.slug})
     page = client.post(cancel, follow=True).content.decode()

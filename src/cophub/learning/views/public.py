@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,7 @@ from cophub.core.timezones import DEFAULT_TIME_ZONE
 from .. import selectors, services
 from ..certificates import certificate_pdf
 from ..credit import ZERO
-from ..forms import AccessRequestForm
+from ..forms import AccessRequestForm, EmailedAccessRequestForm
 from ..models import Certificate, Enrolment, Series, Session, Track
 
 
@@ -106,7 +107,7 @@ def enrolment_cancel_view(request, community, series):
                                           request=request)
     what = f"the {track.name} track" if track else series.title
     note = (f" Your registration for {len(cancelled)} upcoming session"
-            f"{'s' if len(cancelled) != 1 else ''} is cancelled." if cancelled else "")
+            f"{'s' if len(cancelled) != 1 else ''} is canceled." if cancelled else "")
     messages.success(request, f"You are no longer enrolled in {what}.{note}")
     return redirect(series)
 
@@ -263,3 +264,47 @@ def access_request_view(request, community):
         return redirect(reverse("learning:series_list", kwargs={"community": community.slug}))
     return render(request, "learning/access_request.html", {"community": community,
                                                              "form": form})
+
+
+def _day(moment) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%B} {local.day}, {local.year}"
+
+
+def access_request_confirm_view(request, community, token):
+    """Where the link mailed to someone who asked for training links by e-mail leads: the
+    link proves the address is theirs; they check the request (the series we guessed, their
+    name, agency and reason) and send it. Opening the page changes nothing (mail scanners
+    open links); pressing "Send the request" does, once per link and series."""
+    community = community_or_404(community)
+    link = services.access_request_link_read(token=token, community=community)
+    if link is None:
+        return render(request, "learning/access_request_confirm.html", {
+            "community": community, "invalid": True, "link_days": services.LINK_DAYS},
+            status=400)
+    reason = link.reason if len(link.reason.strip()) >= 10 else (
+        f"I asked by e-mail, with “{services.REQUEST_SUBJECT}” in the subject line.")
+    initial = {"series": link.series_id, "name": link.name, "reason": reason,
+               "agency": services.access_request_agency_guess(link.email)}
+    form = EmailedAccessRequestForm(request.POST or None, community=community, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if not _access_request_allowed(request):
+            messages.error(request, "We have received several requests from your network in "
+                           "the last hour. Please try again later.")
+            return render(request, "learning/access_request_confirm.html",
+                          {"community": community, "form": form, "email": link.email},
+                          status=429)
+        data = form.cleaned_data
+        access_request, new = services.access_request_confirm(
+            link=link, series=data["series"], name=data["name"], agency=data["agency"],
+            reason=data["reason"], request=request)
+        if new:
+            messages.success(request, "Thank you. The organizers will review your request and "
+                             f"e-mail {link.email} with their decision.")
+        else:
+            messages.info(request, f"Your request for the {access_request.series.title} "
+                          f"training links was already sent on {_day(access_request.created_at)}. "
+                          f"The organizers e-mail {link.email} with their decision.")
+        return redirect(reverse("learning:series_list", kwargs={"community": community.slug}))
+    return render(request, "learning/access_request_confirm.html", {
+        "community": community, "form": form, "email": link.email})

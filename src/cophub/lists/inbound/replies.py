@@ -38,14 +38,21 @@ def reply_send(*, mailing_list: MailingList | None, message: EmailMessage, mail_
     return f"replied to {address}"
 
 
-def _reply_enqueue(*, mailing_list: MailingList | None, message: EmailMessage, name: str,
-                   address: str, template: str, context: dict, from_email: str = "") -> None:
-    sender = mailing_list.companion("request") if mailing_list else from_email
+def reply_headers(*, message: EmailMessage, sender: str) -> dict[str, str]:
+    """The headers of an automatic answer to `message` sent from `sender`: RFC 3834's
+    Auto-Submitted, our X-Loop, and the threading headers that file it under the message."""
     headers = {"Auto-Submitted": "auto-replied", "X-Loop": sender}
     original_id = header_text(message, "Message-ID")
     if original_id.startswith("<") and original_id.endswith(">") and len(original_id) < 300:
         headers["In-Reply-To"] = original_id
         headers["References"] = original_id
+    return headers
+
+
+def _reply_enqueue(*, mailing_list: MailingList | None, message: EmailMessage, name: str,
+                   address: str, template: str, context: dict, from_email: str = "") -> None:
+    sender = mailing_list.companion("request") if mailing_list else from_email
+    headers = reply_headers(message=message, sender=sender)
     subject = header_text(message, "Subject")[:200]
     about_list = ({**list_context(mailing_list), "help": help_text(mailing_list)}
                   if mailing_list else {})

@@ -250,33 +250,25 @@ def _markdown_text(value: str) -> str:
 
 
 def blocks_fill(body_markdown: str, *, issue: NewsletterIssue, audience: Audience,
-                viewer: Viewer | None = None, now: datetime | None = None) -> tuple[str, str]:
-    """The Markdown with each block line replaced, twice: as Markdown (for the HTML part) and
-    as plain text (for the text part). Raises ValidationError for unknown blocks."""
+                viewer: Viewer | None = None, now: datetime | None = None) -> str:
+    """The Markdown with each block line replaced by the block's items as Markdown (the
+    text part renders the same Markdown as text: `core.markdown.markdown_to_text`). Raises
+    ValidationError for unknown blocks."""
     uses = blocks_parse(body_markdown)
     now = now or timezone.now()
     since = previous_sent_at(issue, before=now) or now - FIRST_ISSUE_WINDOW
     ctx = BlockContext(issue=issue, audience=audience, viewer=viewer, now=now, since=since)
-    as_markdown, as_text = {}, {}
+    as_markdown = {}
     for use in uses:
         if use.line in as_markdown:
             continue
         heading, fetch = BLOCKS[use.name]
         items = fetch(ctx, use.count)
         md = [f"### {heading}", ""]
-        text = [heading, "-" * len(heading), ""]
         if not items:
             md.append(EMPTY_TEXT[use.name])
-            text.append(EMPTY_TEXT[use.name])
         for item in items:
             detail = f" — {_markdown_text(item.detail)}" if item.detail else ""
             md.append(f"- [{_markdown_text(item.title)}](<{item.url}>){detail}")
-            text.append(f"- {item.title}" + (f" ({item.detail})" if item.detail else ""))
-            text.append(f"  {item.url}")
         as_markdown[use.line] = "\n".join(md) + "\n"
-        as_text[use.line] = "\n".join(text) + "\n"
-
-    def substitute(table):
-        return BLOCK_LINE.sub(lambda m: table.get(m[0], m[0]), body_markdown)
-
-    return substitute(as_markdown), substitute(as_text)
+    return BLOCK_LINE.sub(lambda m: as_markdown.get(m[0], m[0]), body_markdown)

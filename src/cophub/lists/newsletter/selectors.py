@@ -18,6 +18,16 @@ def newsletter_issues_sent(*, viewer: Viewer, community: Community) -> QuerySet:
             .order_by("-sent_at", "-id"))
 
 
+def newsletter_latest(*, viewer: Viewer, community: Community | None = None):
+    """The latest sent issue the viewer may read, of a community or of any (one query)."""
+    qs = (NewsletterIssue.objects.filter(status=NewsletterIssue.Status.SENT)
+          .filter(visible_q(viewer, group_field=None)).select_related("community")
+          .defer("body_markdown", "rendered_html", "rendered_text"))
+    if community is not None:
+        qs = qs.filter(community=community)
+    return qs.order_by("-sent_at", "-id").first()
+
+
 def newsletter_issues_unsent(*, viewer: Viewer, community: Community) -> QuerySet:
     """Drafts, scheduled and sending issues: for those who manage the community's
     newsletter (its organizers)."""

@@ -20,7 +20,12 @@ from cophub.communities.models import Community
 from cophub.core.access import AccessLevel, Viewer, can_manage, viewer_for_user
 from cophub.core.audit import audit_record
 from cophub.core.mail import mail_enqueue
-from cophub.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from cophub.core.markdown import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    markdown_to_text,
+    render_markdown,
+)
 
 from ..models import MailingList, NewsletterIssue
 from .blocks import audience_of, blocks_fill, blocks_parse
@@ -125,12 +130,13 @@ def newsletter_issue_render(*, issue: NewsletterIssue, viewer: Viewer | None = N
     may see (and, given a viewer, no more than they may see). The HTML is sanitised and has
     no images. Raises ValidationError for unknown blocks."""
     audience = audience_of(issue.lists.all())
-    as_markdown, as_text = blocks_fill(issue.body_markdown, issue=issue, audience=audience,
-                                       viewer=viewer, now=now)
+    as_markdown = blocks_fill(issue.body_markdown, issue=issue, audience=audience,
+                              viewer=viewer, now=now)
     html = nh3.clean(str(render_markdown(as_markdown)), tags=EMAIL_TAGS,
                      attributes=EMAIL_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                      link_rel="noopener noreferrer nofollow")
-    return html, as_text.strip() + "\n"
+    # The text part is the same Markdown as text (links "text (url)", lists kept).
+    return html, markdown_to_text(as_markdown) + "\n"
 
 
 def newsletter_issue_send_test(*, issue: NewsletterIssue, actor) -> None:

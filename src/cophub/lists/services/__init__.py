@@ -6,7 +6,8 @@ apps, views, inbound mail and tests import from here):
 - `posting` — posts by web and e-mail (and outside lists, for the forum), edits,
   moderation; `post_published`/`post_edited` (from `signals`) tell other apps
 - `owners` — mail to the people who run a list
-- `delivery` — list headers, one-click unsubscribe links, the fan-out of a post
+- `delivery` — list headers, footers, a post as mail text, the fan-out of a post
+- `unsubscribe` — the signed one-click unsubscribe links (headers, welcome message)
 - `digests` — daily and weekly digests
 - `throttle` — the one per-address limit on automatic mail (confirmations, replies)
 - `handlers` — addresses under the list domain that other apps answer (`reply+…@`)
@@ -30,14 +31,7 @@ from ..exceptions import (
 from ..mailparse import post_parse
 from ..signals import post_edited, post_hidden, post_published
 from .configuration import mailing_list_save
-from .delivery import (
-    list_headers,
-    post_fanout,
-    post_fanout_task,
-    recipient_headers,
-    unsubscribe_token_read,
-    unsubscribe_url,
-)
+from .delivery import list_headers, post_fanout, post_fanout_task, recipient_headers
 from .digests import digest_fanout, digest_fanout_task, digests_build
 from .discussions import newsletter_discussion_sources, newsletter_discussions_register
 from .handlers import AddressRefused, address_handler_register
@@ -69,6 +63,7 @@ from .subscriptions import (
 )
 from .threads import thread_merge, thread_split
 from .throttle import AUTO_MAIL_PER_ADDRESS, auto_mail_remaining, auto_reply_reserve
+from .unsubscribe import unsubscribe_token_read, unsubscribe_url
 
 __all__ = [
     "AlreadySubscribed", "ConfirmationInvalid", "ListError", "NotAllowed", "NotEligible",

@@ -28,6 +28,7 @@ _BOOLEAN_FIELDS = ("digests_enabled", "is_active")
 RESERVED_LOCAL_PARTS = frozenset({"my", "confirm", "unsubscribe", "new",
                                   "postmaster", "abuse", "mailer-daemon",
                                   "reply",  # the forum's reply addresses (handlers.py)
+                                  "contact",  # communities' contact addresses (same)
                                   "bounces"})  # notices' return paths (addresses.py)
 LOCAL_PART_MIN, LOCAL_PART_MAX = 2, 50
 _LOCAL_PART_RE = re.compile(r"[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?")

@@ -10,7 +10,6 @@ second row. Per-recipient work is string formatting only (no queries, no `revers
 
 from email.utils import formataddr
 
-from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,15 +18,20 @@ from django_tasks import task
 
 from cophub.core.links import site_url
 from cophub.core.mail import mail_content_create, mail_enqueue_many
+from cophub.core.markdown import markdown_to_text
 from cophub.core.models import MailContent
 
 from ..addresses import verp_address
 from ..models import MailingList, Post, Subscription
 from .access import list_mail_gate
+from .unsubscribe import TOKEN_PLACEHOLDER, unsubscribe_signer, unsubscribe_url_template
+
+# Where callers have always found them (the tokens live in `unsubscribe` since the welcome
+# message carries one too).
+from .unsubscribe import unsubscribe_token_read as unsubscribe_token_read
+from .unsubscribe import unsubscribe_url as unsubscribe_url
 
 CHUNK = 1000
-_UNSUBSCRIBE_SALT = "cophub.lists.unsubscribe"
-_TOKEN_PLACEHOLDER = "TOKEN-PLACEHOLDER"
 
 
 def _quoted_name(name: str) -> str:
@@ -53,48 +57,18 @@ def list_headers(*, mailing_list: MailingList) -> dict[str, str]:
     }
 
 
-def _signer() -> signing.Signer:
-    # No expiry: an old message's link must still work (RFC 8058 asks for durable links).
-    return signing.Signer(salt=_UNSUBSCRIBE_SALT)
-
-
-def unsubscribe_token(subscription_id: int) -> str:
-    return _signer().sign(str(subscription_id))
-
-
-def unsubscribe_token_read(token: str) -> Subscription | None:
-    """The subscription a one-click token names, or None if the token is forged/garbled."""
-    try:
-        value = _signer().unsign(token or "")
-    except signing.BadSignature:
-        return None
-    if not value.isdigit():
-        return None
-    return (Subscription.objects.select_related("mailing_list", "subscriber")
-            .filter(pk=int(value)).first())
-
-
-def _unsubscribe_url_template() -> str:
-    return site_url(reverse("lists:unsubscribe_one_click", args=[_TOKEN_PLACEHOLDER]))
-
-
-def unsubscribe_url(*, subscription: Subscription) -> str:
-    return _unsubscribe_url_template().replace(_TOKEN_PLACEHOLDER,
-                                               unsubscribe_token(subscription.pk))
-
-
 class RecipientHeaders:
     """`recipient_headers` for many recipients: the URL is reversed once per list."""
 
     def __init__(self, mailing_list: MailingList):
         self.mailing_list = mailing_list
         self.leave = f"<mailto:{mailing_list.companion('leave')}>"
-        self.url = _unsubscribe_url_template()
+        self.url = unsubscribe_url_template()
         self.local_part = mailing_list.local_part
-        self.signer = _signer()
+        self.signer = unsubscribe_signer()
 
     def headers(self, subscription_id: int) -> dict[str, str]:
-        url = self.url.replace(_TOKEN_PLACEHOLDER, self.signer.sign(str(subscription_id)))
+        url = self.url.replace(TOKEN_PLACEHOLDER, self.signer.sign(str(subscription_id)))
         return {"List-Unsubscribe": f"{self.leave}, <{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
@@ -126,25 +100,45 @@ def subject_with_prefix(*, mailing_list: MailingList, subject: str) -> str:
 
 def post_from(*, post: Post) -> str:
     """DMARC-safe From: the list's own address, never the sender's domain (which may
-    publish p=reject); discussion posts keep the person's name ("Jane Doe via AI CoP")."""
+    publish p=reject); discussion posts keep the person's name ("Jane Doe via AI CoP"), and a
+    sender without one is "A member" or "A subscriber", as the forum shows them: never a
+    part of their address."""
     ml = post.mailing_list
     if ml.kind == MailingList.Kind.ANNOUNCE:
         return formataddr((ml.name, ml.address))
-    who = post.sender_name or post.sender_email.partition("@")[0]
+    who = post.sender_name or ("A member" if post.author_id else "A subscriber")
     return formataddr((f"{who} via {ml.name}", ml.address))
 
 
 def list_footer(mailing_list: MailingList) -> tuple[str, str]:
+    """The text and HTML footers of list mail: how to leave and where the archive is.
+
+    Every copy shares them (one `MailContent` per post, ADR 0006), so they name no
+    recipient: the personal one-click link is in each copy's List-Unsubscribe header (the
+    mail program's unsubscribe button) and in the welcome message; here are the ways that
+    work for everyone, the leave address and the web page of one's own subscriptions."""
     archive = site_url(reverse("lists:archive", args=[mailing_list.local_part]))
+    own = site_url(reverse("lists:my_subscriptions"))
     leave = mailing_list.companion("leave")
     text = (f"\n\n-- \n{mailing_list.name} ({mailing_list.address})\n"
-            f"To leave the list, send a message to {leave} or use the unsubscribe link.\n"
+            f"To leave the list, use your mail program's unsubscribe button, send an empty "
+            f"message to {leave}, or sign in and leave at {own}\n"
             f"Archive: {archive}\n")
     html = (f'<hr><p style="font-size:small">{escape(mailing_list.name)} '
-            f"({escape(mailing_list.address)}). To leave the list, send a message to "
-            f'<a href="mailto:{escape(leave)}">{escape(leave)}</a> or use the unsubscribe '
-            f'link. <a href="{escape(archive)}">Archive</a></p>')
+            f"({escape(mailing_list.address)}). To leave the list, use your mail program's "
+            f'unsubscribe button, send an empty message to <a href="mailto:{escape(leave)}">'
+            f'{escape(leave)}</a>, or sign in and <a href="{escape(own)}">leave on the web</a>. '
+            f'<a href="{escape(archive)}">Archive</a></p>')
     return text, html
+
+
+def post_text(post: Post) -> str:
+    """A post as the text part of mail shows it: a post written on the web is Markdown, so
+    it is rendered as text (links as "text (url)", lists kept, no emphasis markers); an
+    e-mailed post keeps the text its sender wrote."""
+    if post.body_markdown:
+        return markdown_to_text(post.body_markdown)
+    return post.body_text
 
 
 def post_content_spec(*, post: Post) -> dict:
@@ -164,7 +158,7 @@ def post_content_spec(*, post: Post) -> dict:
     return {
         "from_email": post_from(post=post),
         "subject": subject_with_prefix(mailing_list=ml, subject=post.subject),
-        "body_text": post.body_text.rstrip() + footer_text,
+        "body_text": post_text(post).rstrip() + footer_text,
         "body_html": post.body_html + footer_html if post.body_html else "",
         "headers": headers,
         "message_id": f"<{post.message_id}>",

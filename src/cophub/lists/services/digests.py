@@ -28,6 +28,7 @@ from .delivery import (
     content_find_or_create,
     list_footer,
     list_headers,
+    post_text,
     subject_with_prefix,
 )
 
@@ -124,7 +125,7 @@ def digest_plain(*, digest: Digest, posts: list[Post]) -> str:
                   f"From: {formataddr((post.sender_name, post.sender_email))}",
                   f"Subject: {post.subject}",
                   f"Message-ID: <{post.message_id}>", "",
-                  _escape_separators(post.body_text.rstrip()), "", _SEPARATOR, ""]
+                  _escape_separators(post_text(post).rstrip()), "", _SEPARATOR, ""]
     end = f"End of {ml.name} Digest"
     parts += [end, "*" * len(end), footer.strip()]
     return "\n".join(parts) + "\n"
@@ -140,7 +141,7 @@ def digest_mime(*, digest: Digest, posts: list[Post]) -> str:
                           "plain", "utf-8"))
     bundle = MIMEMultipart("digest")
     for post in posts:
-        inner = MIMEText(post.body_text, "plain", "utf-8")
+        inner = MIMEText(post_text(post), "plain", "utf-8")
         inner["Date"] = format_datetime(post.published_at)
         inner["From"] = formataddr((post.sender_name, post.sender_email))
         inner["Subject"] = post.subject

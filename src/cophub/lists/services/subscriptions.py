@@ -29,6 +29,7 @@ from ..exceptions import (
 from ..models import Confirmation, MailingList, Subscriber, Subscription
 from ..selectors import address_lapsed, list_can_manage
 from .throttle import auto_mail_remaining
+from .unsubscribe import unsubscribe_url
 
 CONFIRMATION_LIFETIME = timedelta(days=7)
 # token_urlsafe(24) is 32 characters of [A-Za-z0-9_-]; found anywhere in a reply.
@@ -290,6 +291,7 @@ def _subscription_activate(*, mailing_list, email, name, user, via, delivery, ac
         to=subscriber.email, template_prefix="lists/email/welcome",
         context={"mailing_list": mailing_list, "subscription": subscription,
                  "detail_url": site_url(reverse("lists:detail", args=[mailing_list.local_part])),
+                 "unsubscribe_url": unsubscribe_url(subscription=subscription),
                  "can_post": mailing_list.kind == MailingList.Kind.DISCUSSION,
                  "leave_address": mailing_list.companion("leave"),
                  "request_address": mailing_list.companion("request")},

@@ -97,9 +97,9 @@ def test_type_and_facet_filters_with_counts(make_event, make_group_with):
               for g in workshops.facets}
     # A facet's own choice does not narrow its counts, the others' do.
     assert groups["kind"] == {"Workshop": (2, True), "Webinar": (3, False)}
-    assert groups["status"] == {"Published": (1, False), "Cancelled": (1, False)}
+    assert groups["status"] == {"Published": (1, False), "Canceled": (1, False)}
     both = search_run(viewer=ANONYMOUS, query="summit", types=["event"],
-                      facets={"kind": ["Workshop", "Webinar"], "status": ["Cancelled"]})
+                      facets={"kind": ["Workshop", "Webinar"], "status": ["Canceled"]})
     assert [h.title for h in both.hits] == ["Summit cancelled"]
     nothing = search_run(viewer=ANONYMOUS, query="summit", types=["event"],
                          facets={"kind": ["No such kind"]})

@@ -45,7 +45,7 @@ def test_drafts_are_for_organizers_and_cancelled_events_stay(make_event):
     cancelled = event_document(make_event("Gone", status=Event.Status.CANCELLED,
                                           access_level="government"))
     assert cancelled.access_level == "government"
-    assert cancelled.facets["status"] == ["Cancelled"]
+    assert cancelled.facets["status"] == ["Canceled"]
 
 
 @pytest.mark.parametrize("event_level, group_level, shown", [

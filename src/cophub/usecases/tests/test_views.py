@@ -130,6 +130,71 @@ def test_the_list_needs_a_bounded_number_of_queries(client, load,
         client.get(LIST)
 
 
+
+def _option_ids(response, facet_name: str) -> dict[str, str]:
+    """{value: checkbox id} of a facet."""
+    return {value: id_ for id_, value in re.findall(
+        rf'id="([^"]+)" type="checkbox" name="{facet_name}" value="([^"]+)"', text(response))}
+
+
+def test_a_facet_value_keeps_its_checkbox_id_when_the_counts_reorder_the_values(client,
+                                                                                inventory):
+    # htmx puts the focus back on the box just ticked by its id: the id must not follow the
+    # value's place in the list. Unfiltered NASA is third (DOE 2, VA 2, NASA 1), then second.
+    everything = _option_ids(client.get(LIST), "agency")
+    forecasts = _option_ids(client.get(LIST, {"q": "forecast"}), "agency")
+    assert list(forecasts) == ["DOE", "NASA"]
+    assert forecasts["NASA"] == everything["NASA"] and forecasts["DOE"] == everything["DOE"]
+    assert len(set(everything.values())) == 3
+
+
+def test_facets_in_use_are_open_and_the_others_folded(client, inventory):
+    page = text(client.get(LIST, {"stage": "Pilot", "more": "vendor"}))
+    assert re.search(r'aria-expanded="true" aria-controls="facet-stage">Stage of development'
+                     r'<span id="facet-stage-chosen"> \(1 chosen\)</span>', page)
+    assert 'aria-expanded="true" aria-controls="facet-vendor"' in page  # "Show all" opened it
+    assert 'aria-expanded="false" aria-controls="facet-agency"' in page
+    # Folded by USWDS's script, not by the page: without JavaScript every facet is there.
+    assert " hidden" not in re.search(r'<div id="facet-agency"[^>]*>', page).group(0)
+
+
+def test_a_filter_changed_through_htmx_answers_with_the_results_and_what_they_change(
+        client, inventory):
+    response = client.get(LIST, {"stage": "Pilot"}, headers={"HX-Request": "true"})
+    page = text(response)
+    assert response.status_code == 200 and "<html" not in page
+    assert "HX-Request" in response["Vary"]
+    assert sorted(titles(response)) == ["Clinical note summarization", "Wind turbine inspection"]
+    # Out of band: the count into the live region (its text only), the download link, the
+    # errors and every facet's values and counts, narrowed by the other facets' choices.
+    assert re.search(r'<p id="usecase-count" hx-swap-oob="innerHTML">\s*2 use cases match '
+                     r'these filters\.', page)
+    assert re.search(r'<a id="usecase-download"[^>]*href="/use-cases/export.csv\?stage=Pilot"'
+                     r'[^>]*hx-swap-oob="true">Download these 2 use cases', page)
+    assert '<div id="usecase-filter-errors" hx-swap-oob="true">' in page
+    for facet_name in selectors.FACET_NAMES:
+        assert f'id="facet-{facet_name}-values" hx-swap-oob="true"' in page
+        assert f'<span id="facet-{facet_name}-chosen" hx-swap-oob="true">' in page
+    assert facet(response, "agency") == {"DOE": 1, "VA": 1}
+    assert facet(response, "stage") == {"Deployed": 2, "Pilot": 2, "Pre-deployment": 1}
+    # The page as a whole is another response for the same URL.
+    assert "<html" in text(client.get(LIST, {"stage": "Pilot"}))
+
+
+def test_htmx_restoring_a_page_from_history_gets_the_whole_page(client, inventory):
+    response = client.get(LIST, {"stage": "Pilot"},
+                          headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in text(response) and 'id="usecase-results"' in text(response)
+
+
+def test_an_htmx_filter_change_needs_a_bounded_number_of_queries(
+        client, inventory, django_assert_max_num_queries):
+    # The count, the page of use cases, the agencies' names and one GROUP BY per facet.
+    with django_assert_max_num_queries(3 + len(selectors.FACET_NAMES)):
+        response = client.get(LIST, {"stage": "Pilot", "q": "notes"},
+                              headers={"HX-Request": "true"})
+    assert titles(response) == ["Clinical note summarization"]
+
 # --- CSV export -----------------------------------------------------------------------------------
 
 def test_the_export_has_every_column_of_the_filtered_use_cases(client, inventory):

@@ -12,6 +12,9 @@ supervisor (systemd, a container runtime) sees the failure and restarts the whol
 Children run in their own process groups so a terminal's Ctrl-C reaches them once, through
 `serve`; a supervisor that must kill hard should kill the whole cgroup (systemd's default),
 since a SIGKILLed `serve` cannot stop its children.
+
+Without `COPHUB_SITE_URL`, every child is given `http://<host>:<port>` (core.links
+`served_site_url`), so links in the mail the worker sends lead to the server started here.
 """
 
 import os
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from cophub.core.links import served_site_url
 from cophub.core.processes import load_processes
 
 GRACE_SECONDS = 35  # longer than gunicorn's graceful timeout (30 s) and one SMTP send
@@ -90,13 +94,21 @@ class Command(BaseCommand):
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         children = serve_children(bind=bind, workers=workers, threads=threads,
                                   access_log=access_log)
+        env = os.environ.copy()
+        if not env.get("COPHUB_SITE_URL", "").strip():
+            # Links in e-mail, invitations and feeds are built from the site URL; with none
+            # configured it is the address served here, for every child (the worker sends
+            # the mail), so `--port 8001` links to port 8001.
+            env["COPHUB_SITE_URL"] = served_site_url(host=host, port=port)
+        self.stdout.write(f"Links in e-mail and invitations start with "
+                          f"{env['COPHUB_SITE_URL']} (COPHUB_SITE_URL)")
 
-        exit_code = self._supervise(children, url=f"http://{bind}/")
+        exit_code = self._supervise(children, url=f"http://{bind}/", env=env)
         if exit_code:
             raise CommandError(f"cophub serve stopped (exit code {exit_code})",
                                returncode=exit_code)
 
-    def _supervise(self, children: list[Child], *, url: str) -> int:
+    def _supervise(self, children: list[Child], *, url: str, env: dict | None = None) -> int:
         signals_received = []
 
         def on_signal(signum, frame):
@@ -112,7 +124,7 @@ class Command(BaseCommand):
             for child in children:
                 # Own process group: a Ctrl-C in the terminal reaches serve only, and serve
                 # decides what each child gets, instead of every process seeing it twice.
-                child.process = subprocess.Popen(child.argv, env=os.environ.copy(),
+                child.process = subprocess.Popen(child.argv, env=env or os.environ.copy(),
                                                  process_group=0)
             self.stdout.write(f"cophub is serving {url} (Ctrl-C to stop)")
             self.stdout.flush()
