@@ -14,18 +14,26 @@ app registers its panels in its own `hub.py`, found by autodiscovery::
     hub_panel_register(key="events.upcoming", order=10, places={"site", "community"},
                        template="events/hub/_upcoming.html", load=upcoming)
 
-A panel is **shared** by default: what it shows depends only on what the access policy
-knows of the person (signed in, government member, their groups, the communities they
-organize) and the time zone times are shown in, so its HTML is cached for
-`HUB_CACHE_SECONDS` per such audience, and every panel of a page comes from one cache read.
-A shared panel's template therefore never shows the person's own things and holds no form
-(a CSRF token is the person's own). A panel that does (their registrations, a register
-button) says `shared=False` and is rendered for each request, keeping its own query count
-small (`hub_cached` keeps the part of its data that is the audience's). Something published
-shows on the home pages within `HUB_CACHE_SECONDS`.
+Panels are cached, so that a home page costs one cache read however much is happening:
+
+- `cache="audience"` (the default): what the panel shows depends only on what the access
+  policy knows of the person (signed in, government member, their groups, the communities
+  they organize, staff) and the time zone times are shown in, so its HTML is kept for
+  `HUB_CACHE_SECONDS` per such audience. Its template never shows the person's own things
+  and holds no form of its own (a CSRF token is the person's): the little that is theirs
+  is put in by the panel's `fill(scope, html, data)` after the cache, from `person_data`
+  (e.g. the events with "Register" buttons, then "You are registered" where they are).
+- `cache="person"`: the person's own things (their next registrations), kept for them until
+  `hub_person_changed(user_id)` is called (by the app, when those things change) or
+  `HUB_CACHE_SECONDS` pass. `person_data` is kept the same way.
+- `cache="none"`: rendered for every request (a group's list with its subscribe button).
+
+Something published shows on the home pages within `HUB_CACHE_SECONDS`; a person's own
+change shows at once.
 """
 
 import hashlib
+import time
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +47,7 @@ from django.utils.safestring import SafeString, mark_safe
 from cophub.core.access import Viewer
 from cophub.core.timezones import DEFAULT_TIME_ZONE
 
-from .models import Community, Group, Membership
+from .models import Community, Group
 
 HUB_CACHE_SECONDS = 60
 PLACES = frozenset({"site", "community", "group"})
@@ -69,6 +77,12 @@ class Scope:
 Loader = Callable[[Scope], dict | None]
 
 
+Filler = Callable[[Scope, str, object], str]
+PersonData = Callable[[Scope], object]
+
+CACHES = ("audience", "person", "none")
+
+
 @dataclass(frozen=True)
 class Panel:
     key: str
@@ -77,8 +91,10 @@ class Panel:
     template: str
     load: Loader
     column: str = "main"
-    shared: bool = True
+    cache: str = "audience"
     signed_in_only: bool = False
+    fill: Filler | None = None
+    person_data: PersonData | None = None
 
 
 _panels: dict[str, Panel] = {}
@@ -86,15 +102,19 @@ _discovered = False
 
 
 def hub_panel_register(*, key: str, order: int, places: Iterable[str], template: str,
-                       load: Loader, column: str = "main", shared: bool = True,
-                       signed_in_only: bool = False) -> Panel:
+                       load: Loader, column: str = "main", cache: str = "audience",
+                       signed_in_only: bool = False, fill: Filler | None = None,
+                       person_data: PersonData | None = None) -> Panel:
     places = frozenset(places)
     if not places or not places <= PLACES:
         raise ValueError(f"Panel {key!r}: places must be among {sorted(PLACES)}.")
     if column not in COLUMNS:
         raise ValueError(f"Panel {key!r}: column must be one of {COLUMNS}.")
+    if cache not in CACHES:
+        raise ValueError(f"Panel {key!r}: cache must be one of {CACHES}.")
     panel = Panel(key=key, order=order, places=places, template=template, load=load,
-                  column=column, shared=shared, signed_in_only=signed_in_only)
+                  column=column, cache=cache, signed_in_only=signed_in_only, fill=fill,
+                  person_data=person_data)
     _panels[key] = panel
     return panel
 
@@ -119,17 +139,6 @@ def person_zone(user) -> str:
     return zone or DEFAULT_TIME_ZONE
 
 
-def hub_cached(scope: Scope, name: str, build: Callable[[], object]) -> object:
-    """`build()`, kept for `HUB_CACHE_SECONDS` for everyone of the scope's audience: the
-    shared part of a personal panel's data (the events, not whether you registered)."""
-    key = f"hub-data:{name}:{scope.key}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, HUB_CACHE_SECONDS)
-    return value
-
-
 def audience_digest(viewer: Viewer) -> str:
     """Everything the access policy decides with, and nothing else: two people with the
     same digest may see exactly the same things."""
@@ -150,29 +159,70 @@ class HubPage:
         return bool(self.main or self.side)
 
 
+def hub_person_changed(user_id: int | None) -> None:
+    """Something shown in a person's own panels changed (they registered, cancelled):
+    their cached panels and data made before now are stale from this moment."""
+    if user_id is not None:
+        cache.set(f"hub:changed:{user_id}", time.time(), HUB_CACHE_SECONDS * 2)
+
+
 def hub_render(request: HttpRequest, *, place: str, community: Community | None = None,
                group: Group | None = None) -> HubPage:
-    """Render every panel registered for `place`, as `request.viewer` may see them. The
-    shared panels come from one cache read (`get_many`); the missing ones are rendered and
-    stored for their audience."""
+    """Render every panel registered for `place`, as `request.viewer` may see them, with
+    one cache read (`get_many`) for all of them: the audience's panels, the person's own
+    panels and data (kept until `hub_person_changed` says otherwise), and the moment the
+    person's things last changed. What is missing is rendered and stored."""
     viewer = request.viewer
+    uid = viewer.user_id
     scope = Scope(request=request, viewer=viewer, place=place, community=community,
                   group=group, zone=person_zone(request.user))
     panels = [p for p in hub_panels(place)
               if viewer.is_authenticated or not p.signed_in_only]
-    keys = {p.key: f"hub:{p.key}:{scope.key}" for p in panels if p.shared}
-    cached = cache.get_many(list(keys.values())) if keys else {}
-    fresh: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    data_keys: dict[str, str] = {}
+    for panel in panels:
+        if panel.cache == "audience":
+            keys[panel.key] = f"hub:{panel.key}:{scope.key}"
+        elif panel.cache == "person" and uid is not None:
+            keys[panel.key] = f"hub:{panel.key}:{scope.key}:{uid}"
+        if panel.person_data is not None and uid is not None:
+            data_keys[panel.key] = f"hub-person:{panel.key}:{uid}"
+    changed_key = f"hub:changed:{uid}"
+    wanted = [*keys.values(), *data_keys.values()] + ([changed_key] if uid is not None else [])
+    cached = cache.get_many(wanted) if wanted else {}
+    changed_at = cached.get(changed_key, 0.0)
+    started = time.time()  # what is built from here on is at least this fresh
+    fresh: dict[str, object] = {}
+
+    def personal(key: str, build: Callable[[], object]) -> object:
+        entry = cached.get(key)
+        if entry is not None and entry[0] >= changed_at:
+            return entry[1]
+        value = build()
+        fresh[key] = (started, value)
+        return value
+
+    def render(panel: Panel) -> str:
+        context = panel.load(scope)
+        return "" if context is None else render_to_string(
+            panel.template, {**context, "scope": scope, "panel": panel}, request=request)
+
     page = HubPage()
     for panel in panels:
         key = keys.get(panel.key)
-        html = cached.get(key) if key else None
-        if html is None:
-            context = panel.load(scope)
-            html = "" if context is None else render_to_string(
-                panel.template, {**context, "scope": scope, "panel": panel}, request=request)
-            if key:
-                fresh[key] = html
+        if panel.cache == "audience":
+            html = cached.get(key)
+            if html is None:
+                html = fresh[key] = render(panel)
+        elif key is not None:  # the person's own, cached for them
+            html = personal(key, lambda panel=panel: render(panel))
+        else:
+            html = render(panel)
+        if html and panel.fill is not None:
+            data = None
+            if panel.key in data_keys:
+                data = personal(data_keys[panel.key], lambda panel=panel: panel.person_data(scope))
+            html = panel.fill(scope, html, data)
         if html:
             # Rendered by the panel's own template above (or read back from the cache).
             getattr(page, panel.column).append(mark_safe(html))  # noqa: S308
@@ -184,14 +234,16 @@ def hub_render(request: HttpRequest, *, place: str, community: Community | None 
 # --- This app's own panel --------------------------------------------------------------------
 
 def _my_groups(scope: Scope) -> dict:
-    memberships = (Membership.objects.filter(user_id=scope.viewer.user_id)
-                   .select_related("group__community")
-                   .order_by("group__community__name", "group__name"))
+    """The person's groups, from what the viewer already knows (their active groups and those
+    they lead): the same for everyone in those groups, so cached for the audience."""
+    groups = (Group.objects.filter(pk__in=sorted(scope.viewer.group_ids))
+              .select_related("community").order_by("community__name", "name"))
     if scope.community is not None:
-        memberships = memberships.filter(group__community=scope.community)
-    return {"memberships": list(memberships), "community": scope.community}
+        groups = groups.filter(community=scope.community)
+    return {"groups": list(groups), "led": scope.viewer.led_group_ids,
+            "community": scope.community}
 
 
 hub_panel_register(key="communities.my_groups", order=20, places={"site", "community"},
                    template="communities/hub/_my_groups.html", load=_my_groups, column="side",
-                   shared=False, signed_in_only=True)
+                   signed_in_only=True)

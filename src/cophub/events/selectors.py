@@ -143,6 +143,15 @@ def hub_events(*, viewer: Viewer, community=None, group=None, limit: int = 5,
                      hidden=counts["total"] - counts["seen"], past=earlier)
 
 
+def my_upcoming_statuses(*, user, now=None) -> dict[int, str]:
+    """The person's status ("confirmed", "waitlisted") for every event still to come that
+    they registered for (one query)."""
+    now = now or timezone.now()
+    return dict(Registration.objects.filter(
+        user=user, status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
+        event__ends_at__gt=now).values_list("event_id", "status"))
+
+
 def my_statuses(*, user, event_ids) -> dict[int, str]:
     """The person's registration status for each of `event_ids` they registered for (one
     query)."""

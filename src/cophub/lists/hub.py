@@ -41,4 +41,4 @@ hub_panel_register(key="lists.newsletter", order=40, places={"site", "community"
                    template="lists/hub/_newsletter.html", load=newsletter, column="side")
 hub_panel_register(key="lists.group", order=5, places={"group"},
                    template="lists/hub/_group_lists.html", load=group_lists, column="side",
-                   shared=False)
+                   cache="none")
