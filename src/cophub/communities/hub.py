@@ -37,6 +37,7 @@ import time
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -48,10 +49,11 @@ from cophub.core.access import Viewer
 from cophub.core.timezones import DEFAULT_TIME_ZONE
 
 from .models import Community, Group
+from .selectors import group_cards
 
 HUB_CACHE_SECONDS = 60
 PLACES = frozenset({"site", "community", "group"})
-COLUMNS = ("main", "side")
+COLUMNS = ("main", "side", "below")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Scope:
     group: Group | None = None
     zone: str = DEFAULT_TIME_ZONE  # the time zone times are shown in
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Where, to which audience, in which time zone: what a shared result may vary by."""
         where = f"{self.place}:{self.community.pk if self.community else 0}:" \
@@ -154,6 +156,7 @@ class HubPage:
 
     main: list[SafeString] = field(default_factory=list)
     side: list[SafeString] = field(default_factory=list)
+    below: list[SafeString] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.main or self.side)
@@ -244,6 +247,17 @@ def _my_groups(scope: Scope) -> dict:
             "community": scope.community}
 
 
+def _about(scope: Scope) -> dict:
+    """A community's description and its groups by kind, each card with its active member
+    count: the part of its home page below what is happening."""
+    cards = list(group_cards(viewer=scope.viewer, community=scope.community))
+    sections = [(label, [g for g in cards if g.kind == kind]) for kind, label in Group.Kind.choices]
+    return {"community": scope.community,
+            "sections": [(label, items) for label, items in sections if items]}
+
+
+hub_panel_register(key="communities.about", order=90, places={"community"},
+                   template="communities/hub/_about.html", load=_about, column="below")
 hub_panel_register(key="communities.my_groups", order=20, places={"site", "community"},
                    template="communities/hub/_my_groups.html", load=_my_groups, column="side",
                    signed_in_only=True)

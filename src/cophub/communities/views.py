@@ -1,4 +1,3 @@
-import hashlib
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -23,7 +22,6 @@ from .hub import HUB_CACHE_SECONDS, audience_digest, hub_render
 from .models import Group, Membership
 
 GROUP_PAGE_MEMBERS = 100
-GROUP_SECTIONS_CACHE_SECONDS = 60
 
 
 def home_view(request):
@@ -54,35 +52,8 @@ def community_view(request, community):
     return render(request, "communities/community.html", {
         "community": community,
         "hub": hub_render(request, place="community", community=community),
-        "group_sections": _group_sections(request, community=community, viewer=viewer),
         "is_organizer": can_manage(viewer, community),
     })
-
-
-def _group_sections(request, *, community, viewer) -> str:
-    """The community's group cards, rendered. What a person sees depends only on what the
-    access policy knows of them (signed in, government member, their groups), so the cards
-    are cached for a minute per such combination: this is the page every visitor opens
-    first, and most visitors share a combination. Organizers, who change groups, always
-    see them fresh."""
-    organizer = can_manage(viewer, community)
-    groups = ",".join(map(str, sorted(viewer.group_ids)))
-    audience = f"{viewer.is_authenticated}:{viewer.is_government}:{groups}"
-    digest = hashlib.sha256(audience.encode()).hexdigest()
-    key = f"communities:group_sections:{community.pk}:{digest}"
-    html = None if organizer else cache.get(key)
-    if html is None:
-        cards = list(selectors.group_cards(viewer=viewer, community=community))
-        sections = [(label, [g for g in cards if g.kind == kind])
-                    for kind, label in Group.Kind.choices]
-        html = str(render_to_string(
-            "communities/partials/_group_sections.html",
-            {"sections": [(label, items) for label, items in sections if items]},
-            request=request,
-        ))
-        if not organizer:
-            cache.set(key, html, GROUP_SECTIONS_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 — rendered by our own template above
 
 
 def group_view(request, community, group):
