@@ -1,13 +1,12 @@
 """What every events page shares: finding an event the person may see (404 otherwise), the
 one gate for the pages that run an event, and the time zone times are shown in."""
 
-import zoneinfo
 
 from django.core.paginator import Paginator
 from django.http import Http404
 
 from cophub.communities.decorators import community_or_404, manage_page
-from cophub.core.timezones import DEFAULT_TIME_ZONE
+from cophub.communities.hub import person_zone
 
 from ..models import Event
 from ..selectors import events_visible_to
@@ -41,13 +40,7 @@ materials, feedback results): the community's organizers and the host group's le
 
 def viewer_time_zone(request) -> str:
     """The zone times are shown in: the person's own, or Eastern for visitors."""
-    zone = getattr(request.user, "time_zone", "") if request.user.is_authenticated else ""
-    if zone:
-        try:
-            zoneinfo.ZoneInfo(zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            zone = ""
-    return zone or DEFAULT_TIME_ZONE
+    return person_zone(request.user)
 
 
 def paginate(request, queryset):
