@@ -2,7 +2,9 @@
 register button, and the person's own next registrations."""
 
 import re
+from functools import partial
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -76,7 +78,10 @@ hub_panel_register(key="events.mine", order=10, places={"site", "community"},
 
 
 def _registration_changed(sender, instance: Registration, **kwargs) -> None:
+    # Now, and again once the change is committed: a page rendered in between read the
+    # old rows, and what it kept must count as stale too.
     hub_person_changed(instance.user_id)
+    transaction.on_commit(partial(hub_person_changed, instance.user_id))
 
 
 # Registering, cancelling and being promoted save the registration: the person's panels
