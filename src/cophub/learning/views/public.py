@@ -27,6 +27,11 @@ from ..credit import ZERO
 from ..forms import AccessRequestForm, EmailedAccessRequestForm
 from ..models import Certificate, Enrolment, Series, Session, Track
 
+# Both doors to a "Request for AI Training Links" (the form, the link mailed back) share one
+# per-network limit (`_access_request_allowed`) and say so the same way.
+TOO_MANY_REQUESTS = ("We have received several requests from your network in the last hour. "
+                     "Please try again later.")
+
 
 def _series(community, slug: str) -> Series:
     return get_object_or_404(Series.objects.select_related("community"), community=community,
@@ -251,8 +256,7 @@ def access_request_view(request, community):
     form = AccessRequestForm(request.POST or None, community=community, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not _access_request_allowed(request):
-            messages.error(request, "We have received several requests from your network in "
-                           "the last hour. Please try again later.")
+            messages.error(request, TOO_MANY_REQUESTS)
             return render(request, "learning/access_request.html",
                           {"community": community, "form": form}, status=429)
         data = form.cleaned_data
@@ -289,8 +293,7 @@ def access_request_confirm_view(request, community, token):
     form = EmailedAccessRequestForm(request.POST or None, community=community, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not _access_request_allowed(request):
-            messages.error(request, "We have received several requests from your network in "
-                           "the last hour. Please try again later.")
+            messages.error(request, TOO_MANY_REQUESTS)
             return render(request, "learning/access_request_confirm.html",
                           {"community": community, "form": form, "email": link.email},
                           status=429)
