@@ -49,7 +49,7 @@ from cophub.core.access import Viewer
 from cophub.core.timezones import DEFAULT_TIME_ZONE
 
 from .models import Community, Group
-from .selectors import group_cards
+from .selectors import communities_for_home, group_cards
 
 HUB_CACHE_SECONDS = 60
 PLACES = frozenset({"site", "community", "group"})
@@ -256,6 +256,15 @@ def _about(scope: Scope) -> dict:
             "sections": [(label, items) for label, items in sections if items]}
 
 
+def _communities(scope: Scope) -> dict:
+    """The communities, with their member and group counts as this audience sees them: the
+    site home's part below what is happening."""
+    return {"communities": communities_for_home(viewer=scope.viewer)}
+
+
+hub_panel_register(key="communities.list", order=95, places={"site"},
+                   template="communities/hub/_communities.html", load=_communities,
+                   column="below")
 hub_panel_register(key="communities.about", order=90, places={"community"},
                    template="communities/hub/_about.html", load=_about, column="below")
 hub_panel_register(key="communities.my_groups", order=20, places={"site", "community"},

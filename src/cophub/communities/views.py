@@ -2,14 +2,11 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from cophub.core.access import can_manage
@@ -18,32 +15,16 @@ from cophub.core.models import AuditEvent
 from . import selectors, services
 from .decorators import community_or_404, group_manager_page, organizer_page, visible_group_or_404
 from .forms import GroupForm, InviteForm, JoinRequestForm
-from .hub import HUB_CACHE_SECONDS, audience_digest, hub_render
+from .hub import hub_render
 from .models import Group, Membership
 
 GROUP_PAGE_MEMBERS = 100
 
 
 def home_view(request):
-    """The site's home: what is happening in every community (`hub`), then the
-    communities."""
-    return render(request, "communities/home.html", {
-        "hub": hub_render(request, place="site"),
-        "communities": _community_cards(request),
-    })
-
-
-def _community_cards(request) -> str:
-    """The communities' cards, cached per audience as the hub's panels are: the counts they
-    show are the same for everyone who may see the same groups."""
-    viewer = request.viewer
-    key = f"communities:cards:{audience_digest(viewer)}"
-    html = cache.get(key)
-    if html is None:
-        html = str(render_to_string("communities/partials/_community_cards.html", {
-            "communities": selectors.communities_for_home(viewer=viewer)}))
-        cache.set(key, html, HUB_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 — rendered by our own template above
+    """The site's home: what is happening in every community, then the communities (all
+    of it `hub` panels)."""
+    return render(request, "communities/home.html", {"hub": hub_render(request, place="site")})
 
 
 def community_view(request, community):

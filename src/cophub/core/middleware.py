@@ -6,7 +6,7 @@ from .access import viewer_for_user
 
 
 class ViewerMiddleware:
-    """Sets `request.viewer` (a `core.access.Viewer`), built on first use: two queries for a
+    """Sets `request.viewer` (a `core.access.Viewer`), built on first use: one query for a
     signed-in person, none for a visitor or a page that never asks."""
 
     def __init__(self, get_response):

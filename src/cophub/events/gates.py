@@ -21,7 +21,7 @@ def registrations_access_revoke(registration_ids: Sequence[int]) -> None:
 
 @gate(REGISTRATION_GATE, refused=registrations_access_revoke)
 def registration_gate(items: Sequence[GateItem]) -> set[GateItem]:
-    """The messages whose registration's holder may see the event now (three queries for a
+    """The messages whose registration's holder may see the event now (two queries for a
     whole batch)."""
     may = registrations_holder_may_see(registration_ids={item.object_id for item in items})
     return {item for item in items if item.object_id in may}

@@ -48,7 +48,7 @@ def events_visible_to(*, viewer: Viewer, community=None) -> QuerySet[Event]:
 def registrations_holder_may_see(*, registration_ids) -> set[int]:
     """Those of `registration_ids` whose holder may see the registration's event now, under
     the access policy. The outbox asks this right before it sends a message about an event
-    (`events.gates`); three queries however many registrations."""
+    (`events.gates`); two queries however many registrations."""
     registrations = list(Registration.objects.filter(pk__in=registration_ids)
                          .select_related("event", "user"))
     viewers = viewers_for({registration.user for registration in registrations})

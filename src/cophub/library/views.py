@@ -61,7 +61,8 @@ def _browse(request, community: Community | None):
                                                              community=community))
     # The status filter (withdrawn resources) is for people who run resources: who may add
     # them to this community, or (site-wide) to any.
-    manages = any(can_manage(viewer, c, action=CREATE) for c in communities or [community])
+    manages = any(can_manage(viewer, c, action=CREATE)
+                  for c in ([community] if community else communities))
     form = ResourceFilterForm(
         request.GET or None, communities=communities, practice_areas=practice_areas,
         years=selectors.resource_years(viewer=viewer, community=community),

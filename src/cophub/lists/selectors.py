@@ -122,7 +122,7 @@ def subscriptions_holder_may_receive(*, subscription_ids) -> set[int]:
 
     A digest or newsletter copy carries only what the list's audience may see (newsletter
     blocks are composed for it: `newsletter.blocks.list_audience`), so this one rule covers
-    posts, digests and newsletters. Four queries at most, however many subscriptions (the
+    posts, digests and newsletters. Three queries at most, however many subscriptions (the
     lapse is asked in the first)."""
     lapsed = QualifyingAddressLapse.objects.filter(
         email_address__email__iexact=OuterRef("subscriber__email"))

@@ -178,10 +178,20 @@ def test_site_home_query_count_for_a_returning_member(
         client, world, gov_member, django_assert_max_num_queries):
     client.force_login(gov_member)
     client.get(HOME)  # fills the audience's panels
-    # The session, the person and their viewer (2): the panels, theirs included, are one
-    # cache read, so nothing grows with the site's content.
-    with django_assert_max_num_queries(4):
+    # The session, the person and their viewer: the panels, theirs and the communities
+    # included, are one cache read, so nothing grows with the site's content.
+    with django_assert_max_num_queries(3):
         assert client.get(HOME).status_code == 200
+
+
+def test_community_home_query_count_for_a_returning_member(
+        client, world, gov_member, django_assert_max_num_queries):
+    client.force_login(gov_member)
+    url = world["public"].community.get_absolute_url()
+    client.get(url)
+    # The site home's three, and the community.
+    with django_assert_max_num_queries(4):
+        assert client.get(url).status_code == 200
 
 
 def test_the_organizer_dashboard_links_every_tool(client, community, organizer):

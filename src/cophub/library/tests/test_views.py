@@ -57,6 +57,14 @@ def test_browse_lists_resources_newest_first_with_their_card(client, make_resour
     assert ">Tool<" in page and "AI CoP" in page  # kind tag; community on the site-wide page
 
 
+def test_browse_answers_on_a_site_without_communities(client, make_user):
+    """A fresh site, before its first community: the library says it has nothing yet."""
+    assert not Community.objects.exists()
+    assert browse(client).status_code == 200
+    client.force_login(make_user("member@va.gov"))
+    assert browse(client).status_code == 200
+
+
 def test_filters_by_kind_practice_area_year_and_words(client, make_resource, make_group):
     area = make_group("generative-ai", name="Generative AI")
     make_resource(title="Prompt library", kind="tool", practice_areas=[area],

@@ -251,10 +251,10 @@ def test_the_gate_asks_a_fixed_number_of_queries_per_batch(
         return items
 
     small, large = subscribe(1), subscribe(8)
-    # Subscriptions, the operator's domain rules, the holders' memberships and roles.
-    with django_assert_num_queries(4):
+    # Subscriptions, the operator's domain rules, the holders' memberships and roles (one).
+    with django_assert_num_queries(3):
         assert subscription_gate(small) == set(small)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert subscription_gate(large) == set(large)
 
 

@@ -309,13 +309,13 @@ def test_government_copies_to_a_lapsed_address_are_withheld_and_the_other_addres
     assert "Pilot results" not in notice.subject + notice.body_text
 
 
-def test_the_gate_refuses_a_lapsed_address_in_the_same_four_queries(
+def test_the_gate_refuses_a_lapsed_address_in_the_same_three_queries(
         jane, jane_twice, django_capture_on_commit_callbacks, django_assert_num_queries):
     old, new = jane_twice
     lapse_by_bounce(django_capture_on_commit_callbacks, "jane@va.gov")
     items = [GateItem(old.pk, "jane@va.gov"), GateItem(new.pk, "jane@gsa.gov")]
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert subscription_gate(items) == {items[1]}
 
 
