@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "cophub.usecases",
     "cophub.lists",
     "cophub.forum",
+    "cophub.surveys",
     "cophub.search",  # last: it reads every other app's `searchable` module
 ]
 
