@@ -40,6 +40,7 @@ from cophub.forum.services import category_save, silence_set, topic_start
 from cophub.learning.models import AccessRequest, Instructor, Series
 from cophub.library.models import Resource, ResourceVersion
 from cophub.lists.models import MailingList, NewsletterIssue, Post
+from cophub.surveys.services import survey_create
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,8 @@ def world(settings, tmp_path, make_user):  # noqa: F811 — the imported fixture
                        title="Hello", body_markdown="My first post")
     silence = silence_set(community=community, user=people["government member"],
                           actor=organizer, days=1, reason="Cooling off")
+    survey = survey_create(community=community, actor=organizer, title="Group survey",
+                           group=group, template="event_feedback")
     # The URL arguments of the management pages, by argument name and, where a name means
     # different things in different apps, by URL name. A new page with a new argument fails
     # below until it is given a real value here.
@@ -158,6 +161,8 @@ def world(settings, tmp_path, make_user):  # noqa: F811 — the imported fixture
         ("forum:silence_lift", "pk"): silence.pk,
         ("learning:session_edit", "pk"): series.sessions.order_by("pk").first().pk,
         ("learning:instructor_edit", "pk"): Instructor.objects.order_by("pk").first().pk,
+        ("surveys", "pk"): survey.pk, ("surveys", "section"): 1, ("surveys", "position"): 1,
+        ("surveys", "code"): "comment",
         ("learning:access_request_decide", "pk"):
             AccessRequest.objects.filter(series__community=community).order_by("pk").first().pk,
     }

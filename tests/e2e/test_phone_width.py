@@ -27,6 +27,7 @@ from cophub.forum.services import category_save, silence_set, topic_start
 from cophub.learning.models import AccessRequest, Instructor, Series
 from cophub.library.models import Resource, ResourceVersion
 from cophub.lists.models import MailingList, NewsletterIssue, Post
+from cophub.surveys.models import Survey
 from cophub.usecases.importing import inventory_import
 from cophub.usecases.models import UseCase
 from cophub.usecases.tests.conftest import csv_text, use_case_row
@@ -42,7 +43,8 @@ LONG_LINK = "https://www.example.gov/privacy/" + "impact-assessment-" * 15 + "fi
 VIEWERS = [("anonymous", None), ("public participant", "public@example.com"),
            ("government member", "member@va.gov"), ("organizer", "organizer@gsa.gov")]
 # Files and feeds, not pages.
-NOT_PAGES = {"events:registrants_csv", "events:fy_report_csv", "events:material"}
+NOT_PAGES = {"events:registrants_csv", "events:fy_report_csv", "events:material",
+             "surveys:results_csv"}
 
 
 @pytest.fixture
@@ -108,6 +110,9 @@ def _arguments(community, *, held, silence) -> dict:
         ("learning:access_request_decide", "pk"):
             AccessRequest.objects.filter(series__community=community).order_by("pk").first().pk,
         ("usecases", "pk"): UseCase.objects.get(key="DOE:DOE-1").pk,
+        # The demo's practitioner survey: open, anonymous, with answers to show.
+        ("surveys", "pk"): Survey.objects.get(title="2026 survey of AI practitioners").pk,
+        ("surveys", "section"): 1, ("surveys", "position"): 1, ("surveys", "code"): "comment",
     }
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("lists/", include("cophub.lists.urls")),
     path("newsletters/", include("cophub.lists.newsletter.urls")),
     path("search/", include("cophub.search.urls")),
+    path("", include("cophub.surveys.urls")),
     path("", communities_views.home_view, name="home"),
     path("django-admin/", admin.site.urls),
 ]

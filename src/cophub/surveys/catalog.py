@@ -54,7 +54,7 @@ EVENT_FEEDBACK = {
             _question("would_recommend", Kind.YES_NO,
                       "Would you recommend it to a colleague?", required=True),
             _question("comment", Kind.LONG_TEXT, "What worked well, and what could we improve?",
-                      help_text="Optional. Organizers read comments without names.",
+                      help_text="Optional.",
                       max_length=5_000),
         ],
     }],

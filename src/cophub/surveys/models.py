@@ -66,6 +66,7 @@ class Survey(models.Model):
     closes_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the last reminder, to all
     results_published = models.BooleanField(
         default=False, help_text="Respondents may see the aggregate results.")
     small_cell_min = models.PositiveSmallIntegerField(

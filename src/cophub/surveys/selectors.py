@@ -18,17 +18,24 @@ def surveys_managed_by(*, viewer: Viewer, community) -> QuerySet[Survey]:
             .filter(manageable_q(viewer)).select_related("group").order_by("-created_at"))
 
 
-def surveys_to_answer(*, viewer: Viewer, community) -> QuerySet[Survey]:
-    """Open surveys of the community the person is asked to answer and has not: those sent to
-    them, and open links they may see. (An open link's `access_level` is read in Python by
-    `may_answer`; the query keeps the links of the community.)"""
+def surveys_to_answer(*, viewer: Viewer, community=None, limit: int = 5) -> list[Survey]:
+    """Open surveys (of the community, or of every community) the person is asked to answer
+    and has not: those sent to them, and open links they may answer. One query."""
     if not viewer.is_authenticated:
-        return Survey.objects.none()
+        return []
     mine = Recipient.objects.filter(survey=OuterRef("pk"), user_id=viewer.user_id)
     answered = mine.filter(responded=True)
-    return (Survey.objects.filter(community=community, status=Survey.Status.OPEN)
-            .filter(Q(Exists(mine)) | Q(audience=Survey.Audience.LINK))
-            .exclude(Exists(answered)).order_by("closes_at", "-published_at"))
+    surveys = (Survey.objects.filter(status=Survey.Status.OPEN)
+               .filter(Q(Exists(mine)) | Q(audience=Survey.Audience.LINK))
+               .exclude(Exists(answered)).select_related("community")
+               .order_by("closes_at", "-published_at"))
+    if community is not None:
+        surveys = surveys.filter(community=community)
+    shown = [survey for survey in surveys[:limit * 4]
+             if survey.audience != Survey.Audience.LINK
+             or can_view(viewer, access_level=survey.access_level,
+                         community_id=survey.community_id, group_id=survey.group_id)]
+    return shown[:limit]
 
 
 def may_answer(*, viewer: Viewer, survey: Survey) -> bool:

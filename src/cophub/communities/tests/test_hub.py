@@ -201,7 +201,8 @@ def test_the_organizer_dashboard_links_every_tool(client, community, organizer):
                  "events:create", "events:fy_report", "learning:organize",
                  "learning:series_create", "learning:access_requests", "forum:moderation",
                  "forum:category_create", "lists:create", "newsletters:index",
-                 "newsletters:compose", "library:community", "library:create"):
+                 "newsletters:compose", "library:community", "library:create",
+                 "surveys:list", "surveys:create"):
         assert reverse(name, args=[community.slug]) in page, name
     assert reverse("lists:index") in page
 

@@ -11,6 +11,7 @@ from .definitions import (
     survey_current_version,
     version_answered,
 )
+from .invitations import MAX_REMINDERS, REMINDER_GAP, invitations_send, reminders_send
 from .publishing import (
     PRA_RESPONDENT_THRESHOLD,
     PraCheck,
@@ -30,6 +31,7 @@ from .responses import (
 )
 
 __all__ = [
+    "MAX_REMINDERS", "REMINDER_GAP", "invitations_send", "reminders_send",
     "PRA_RESPONDENT_THRESHOLD", "AlreadyAnswered", "AnswersInvalid", "PraCheck", "SurveyError",
     "audience_people", "ballot_boxes_count", "ballots_count", "definition_data",
     "definition_replace", "draft_save", "pra_check", "publish_problems", "response_submit",

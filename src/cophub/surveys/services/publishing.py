@@ -19,6 +19,7 @@ from ..answers import definition_load, definition_problems
 from ..models import Recipient, Survey
 from .common import SurveyError
 from .definitions import survey_current_version
+from .invitations import invitations_send
 from .responses import ballots_count
 
 # A collection of identical questions put to this many people or more who are not federal
@@ -135,7 +136,7 @@ def publish_problems(survey: Survey, *, now=None) -> list[str]:
 @transaction.atomic
 def survey_publish(*, survey: Survey, actor, request=None) -> Survey:
     """Open the survey: its anonymity is fixed from here on, and everyone in its audience
-    becomes a recipient (one each, whatever the overlaps)."""
+    becomes a recipient (one each, whatever the overlaps) and is sent their personal link."""
     locked = Survey.objects.select_for_update().get(pk=survey.pk)
     problems = publish_problems(locked)
     if problems:
@@ -146,6 +147,7 @@ def survey_publish(*, survey: Survey, actor, request=None) -> Survey:
     people = audience_people(locked).values_list("pk", flat=True)
     Recipient.objects.bulk_create([Recipient(survey=locked, user_id=pk) for pk in people],
                                   batch_size=1000, ignore_conflicts=True)
+    invitations_send(survey=locked)
     audit_record(actor=actor, verb="surveys.survey.published", obj=locked,
                  scope=locked.community.slug, request=request,
                  data={"anonymous": locked.anonymous, "audience": locked.audience,

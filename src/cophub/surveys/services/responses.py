@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from cophub.communities.hub import hub_person_changed
 from cophub.communities.models import Membership
 
 from ..answers import answer_rows, answers_clean, definition_load
@@ -72,6 +73,11 @@ def response_submit(*, survey: Survey, submitted, user=None, recipient: Recipien
         else:
             _response_write(survey, version.pk, today, traits, rows, user=person,
                             submitted_at=now)
+        if person is not None and not survey.anonymous:
+            # "Surveys for you" on their home pages drops the survey at once. Not for an
+            # anonymous survey: that would store when the person answered; their panel
+            # catches up within the hub's minute.
+            transaction.on_commit(lambda: hub_person_changed(person.pk))
 
 
 def draft_save(*, survey: Survey, user, submitted) -> None:

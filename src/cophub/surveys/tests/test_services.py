@@ -333,3 +333,45 @@ def test_a_public_link_takes_answers_from_visitors_who_are_not_signed_in(survey,
     services.response_submit(survey=survey, submitted=GOOD)
     response = Response.objects.get()
     assert response.user_id is None and response.organization == ""
+
+
+# --- Invitations and reminders ---------------------------------------------------------------
+
+def _mails(to=None):
+    from cophub.core.models import OutgoingMail
+
+    mails = OutgoingMail.objects.order_by("pk")
+    return list(mails.filter(to=to) if to else mails)
+
+
+def test_publishing_invites_each_recipient_once_with_a_personal_link(
+        survey, organizer, members, client):
+    from cophub.surveys.links import recipient_from_token
+
+    people = members(2)
+    survey = published(survey, organizer, anonymous=True, burden_minutes=4)
+    mails = _mails(people[0].email)
+    assert len(mails) == 1 and "asks for your answers: Feedback" in mails[0].subject
+    assert "about 4 minutes" in mails[0].body_text and "anonymous" in mails[0].body_text
+    token = mails[0].body_text.split("/surveys/r/")[1].split("/")[0]
+    assert recipient_from_token(token).user == people[0]
+    assert recipient_from_token(token[:-2] + "xx") is None  # altered: no one
+    assert services.invitations_send(survey=survey) == 0  # again: nobody asked twice
+    assert len(_mails()) == 3  # the two members and the organizer
+    assert Recipient.objects.filter(invited=True).count() == 3
+
+
+def test_reminders_reach_only_those_who_have_not_answered_once_a_day(
+        survey, organizer, members):
+    answered, waiting = members(2)
+    survey = published(survey, organizer)
+    services.response_submit(survey=survey, submitted=GOOD, user=answered)
+    assert services.reminders_send(survey=survey, actor=organizer) == 2  # waiting, organizer
+    reminded = {m.to for m in _mails() if m.subject.startswith("Reminder")}
+    assert reminded == {waiting.email, organizer.email}
+    with pytest.raises(services.SurveyError, match="less than a day ago"):
+        services.reminders_send(survey=survey, actor=organizer)
+    later = timezone.now() + timedelta(days=1, minutes=1)
+    assert services.reminders_send(survey=survey, actor=organizer, now=later) == 2
+    assert Recipient.objects.get(user=waiting).reminders_sent == 2
+    assert Recipient.objects.get(user=answered).reminders_sent == 0
