@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COPHUB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import bench-fanout bench-mail-crash bench-inbound bench-forum bench-first-start clean
+.PHONY: run test install assets migrate demo lint services bench bench-pages bench-demo bench-registration bench-events bench-search-quality bench-search bench-import bench-fanout bench-mail-crash bench-inbound bench-forum bench-surveys bench-first-start clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +47,7 @@ services:
 test: assets services lint
 	bash scripts/run_tests.sh
 
-bench: bench-pages bench-demo bench-registration bench-events bench-import bench-search-quality bench-search bench-fanout bench-mail-crash bench-inbound bench-forum
+bench: bench-pages bench-demo bench-registration bench-events bench-import bench-search-quality bench-search bench-fanout bench-mail-crash bench-inbound bench-forum bench-surveys
 
 bench-pages: assets services
 	$(BIN)/python bench/pages.py
@@ -81,6 +81,9 @@ bench-inbound: install services
 
 bench-forum: assets services
 	$(BIN)/python bench/forum.py
+
+bench-surveys: install services
+	$(BIN)/python bench/surveys.py
 
 bench-first-start: assets
 	$(BIN)/python bench/first_start.py
