@@ -109,8 +109,9 @@ def pra_check(survey: Survey, *, today: date | None = None) -> PraCheck:
                     cleared_by=cleared_by, problem=problem)
 
 
-def publish_problems(survey: Survey, *, now=None) -> list[str]:
-    """Everything that stops `survey_publish`, as sentences (empty when it may go)."""
+def publish_problems(survey: Survey, *, now=None, pra: PraCheck | None = None) -> list[str]:
+    """Everything that stops `survey_publish`, as sentences (empty when it may go). `pra`:
+    the survey's `pra_check` when the caller has it already (it counts the audience)."""
     now = now or timezone.now()
     problems = []
     if survey.status != Survey.Status.DRAFT:
@@ -127,7 +128,7 @@ def publish_problems(survey: Survey, *, now=None) -> list[str]:
         problems.append(f"Choose which {target[survey.audience][1]} the survey goes to.")
     if survey.closes_at is not None and survey.closes_at <= now:
         problems.append("The closing time has passed: choose a later one.")
-    pra = pra_check(survey, today=timezone.localdate(now))
+    pra = pra or pra_check(survey, today=timezone.localdate(now))
     if not pra.ok:
         problems.append(pra.problem)
     return problems
@@ -138,7 +139,8 @@ def survey_publish(*, survey: Survey, actor, request=None) -> Survey:
     """Open the survey: its anonymity is fixed from here on, and everyone in its audience
     becomes a recipient (one each, whatever the overlaps) and is sent their personal link."""
     locked = Survey.objects.select_for_update().get(pk=survey.pk)
-    problems = publish_problems(locked)
+    pra = pra_check(locked)
+    problems = publish_problems(locked, pra=pra)
     if problems:
         raise SurveyError(" ".join(problems))
     now = timezone.now()
@@ -152,7 +154,7 @@ def survey_publish(*, survey: Survey, actor, request=None) -> Survey:
                  scope=locked.community.slug, request=request,
                  data={"anonymous": locked.anonymous, "audience": locked.audience,
                        "recipients": locked.recipients.count(),
-                       "pra": pra_check(locked).cleared_by})
+                       "pra": pra.cleared_by})
     return locked
 
 

@@ -60,12 +60,13 @@ def survey_manage_view(request, community, survey):
     version = services.survey_current_version(survey)
     definition = definition_load(version)
     draft = survey.status == Survey.Status.DRAFT
+    pra = services.pra_check(survey)
     return render(request, "surveys/manage/overview.html", {
         "community": community, "survey": survey, "version": version,
         "question_count": len(definition.questions),
         "section_count": len(definition.sections),
-        "pra": services.pra_check(survey),
-        "problems": services.publish_problems(survey) if draft else [],
+        "pra": pra,
+        "problems": services.publish_problems(survey, pra=pra) if draft else [],
         "counts": selectors.recipient_counts(survey=survey),
         "accepting": services.survey_accepting_problem(survey),
         "max_reminders": services.MAX_REMINDERS,
